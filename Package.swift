@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Hot numeric code is compiled without overflow and bounds checks in release builds,
+/// and for the AVX2 + FMA machines the benchmarks are run on.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "sanitize",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sanitize", targets: ["SanitizeCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (real C codecs)
+        .systemLibrary(
+            name: "CJPEGTurbo", path: "Sources/CJPEGTurbo", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev", "libjpeg-turbo8-dev"])]),
+        .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(
+            name: "COpenJPEG", path: "Sources/COpenJPEG", pkgConfig: "libopenjp2",
+            providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require.
+        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG"]),
+
+        // MARK: - Swift libraries
+        /// RGB images, format sniffing, decoding, PNG writing, codec round trips, the model view.
+        .target(name: "Imaging", dependencies: ["_CodecShims", "CJPEGTurbo", "CWebP", "COpenJPEG", "CPNG"]),
+        /// MS-SSIM, SSIM and PSNR.
+        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: fastMath),
+        /// SIMD, cache-blocked, multi-core float kernels on raw buffers (GEMM, convolution).
+        .target(name: "_Kernels", swiftSettings: fastMath),
+        /// The Tensor type, reverse-mode autodiff, modules, optimizers and safetensors.
+        .target(name: "Tensors", dependencies: ["_Kernels"], swiftSettings: fastMath),
+
+        // MARK: - The executable
+        .executableTarget(
+            name: "SanitizeCLI",
+            dependencies: [
+                "Imaging", "Metrics", "Tensors", "_Kernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
+        .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

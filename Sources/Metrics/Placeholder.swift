@@ -1,0 +1,2 @@
+/// Placeholder: replaced by the metrics.
+public enum MetricsPlaceholder {}
