@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sanitize", targets: ["SanitizeCLI"]),
+        /// Exposed so that the libFuzzer package in Fuzz/ can link the decoders.
+        .library(name: "SanitizeImaging", targets: ["Imaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,12 +48,14 @@ let package = Package(
         .target(name: "_Kernels", swiftSettings: fastMath),
         /// The Tensor type, reverse-mode autodiff, modules, optimizers and safetensors.
         .target(name: "Tensors", dependencies: ["_Kernels"], swiftSettings: fastMath),
+        /// EfficientNet-Lite0 on the tensor core: weights loading, inference, input gradients.
+        .target(name: "Models", dependencies: ["Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
 
         // MARK: - The executable
         .executableTarget(
             name: "SanitizeCLI",
             dependencies: [
-                "Imaging", "Metrics", "Tensors", "_Kernels",
+                "Imaging", "Metrics", "Tensors", "_Kernels", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,2 @@
+/// Placeholder: replaced by EfficientNet-Lite0.
+public enum ModelsPlaceholder {}
