@@ -1,0 +1,2 @@
+/// Placeholder: replaced by its issue.
+public enum ExperimentsPlaceholder {}
