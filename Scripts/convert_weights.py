@@ -164,11 +164,12 @@ def read_state_dict(path):
     return state
 
 
-def write_safetensors(tensors, path):
-    """tensors: list of (name, shape, raw F32 little-endian bytes)."""
-    header, offset = {"__metadata__": {"format": "pt"}}, 0
-    for name, shape, raw in tensors:
-        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
+def write_safetensors(tensors, path, metadata=None):
+    """tensors: list of (name, dtype, shape, raw little-endian bytes), dtype a safetensors name
+    such as "F32" or "U8"; metadata: an optional dict of strings for `__metadata__`."""
+    header, offset = {"__metadata__": dict(metadata or {"format": "pt"})}, 0
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
@@ -176,7 +177,7 @@ def write_safetensors(tensors, path):
     with open(tmp, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for _, _, raw in tensors:
+        for *_, raw in tensors:
             f.write(raw)
     os.replace(tmp, path)
 
@@ -193,7 +194,7 @@ def main(argv):
         if value.storage.kind.name != "FloatStorage":
             skipped.append(name)
             continue
-        tensors.append((name, value.size, value.contiguous_bytes()))
+        tensors.append((name, "F32", value.size, value.contiguous_bytes()))
         values += value.numel()
     write_safetensors(tensors, argv[2])
     print(f"{argv[2]}: {len(tensors)} float32 tensors, {values} values "
