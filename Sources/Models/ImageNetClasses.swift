@@ -4,8 +4,8 @@
 /// The 1000 ImageNet-1k class names, indexed by class (0–999), in the label order of the
 /// EfficientNet-Lite0 weights: `imageNetClassNames[282] == "tiger cat"`.
 ///
-/// Source: torchvision's `_IMAGENET_CATEGORIES` (BSD-3-Clause), one short name per class;
-/// some names repeat (134 and 517 are both "crane"), so use the index as the identity.
+/// Source: torchvision's `_IMAGENET_CATEGORIES` (BSD-3-Clause): one short, unique
+/// name per class (134 is "crane bird", 517 "crane"); none is empty.
 public let imageNetClassNames: [String] = [
     "tench",  // 0
     "goldfish",  // 1
