@@ -51,12 +51,18 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["_Kernels"], swiftSettings: fastMath),
         /// EfficientNet-Lite0 on the tensor core: weights loading, inference, input gradients.
         .target(name: "Models", dependencies: ["Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
+        /// FGSM and the accuracy-vs-epsilon-vs-quality sweep: results rows, resume, summaries.
+        .target(name: "Experiments", dependencies: ["Models", "Imaging", "Metrics"], swiftSettings: fastMath),
+        /// Fashion-MNIST (gzip'd IDX) and CIFAR-10 binary readers, and the on-disk codec cache.
+        .target(name: "Datasets", dependencies: ["Imaging", "CZlib"], swiftSettings: fastMath),
+        /// Small CNNs trained under codecs, and the availability poisons.
+        .target(name: "Training", dependencies: ["Datasets", "Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
 
         // MARK: - The executable
         .executableTarget(
             name: "SanitizeCLI",
             dependencies: [
-                "Imaging", "Metrics", "Tensors", "_Kernels", "Models",
+                "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -66,6 +72,9 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Tensors"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],
     swiftLanguageModes: [.v5]
