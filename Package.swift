@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Tensors"]),
-        .testTarget(name: "CLITests", dependencies: ["Imaging"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]
 )
