@@ -13,10 +13,14 @@ public enum ModelView {
 
     /// Where the pipeline resizes to and crops from, for an input of `width`×`height`.
     public struct Geometry: Equatable, Sendable {
-        /// The size after resizing (the input size when no resizing happens).
-        public var resizedWidth: Int, resizedHeight: Int
-        /// The top-left corner of the 224×224 crop in the resized image.
-        public var cropX: Int, cropY: Int
+        /// The width after resizing (the input width when no resizing happens).
+        public var resizedWidth: Int
+        /// The height after resizing (the input height when no resizing happens).
+        public var resizedHeight: Int
+        /// The left edge of the 224×224 crop in the resized image.
+        public var cropX: Int
+        /// The top edge of the 224×224 crop in the resized image.
+        public var cropY: Int
     }
 
     /// The resize target and crop origin for an input of `width`×`height` (both positive).

@@ -53,6 +53,15 @@ final class MalformedTests: XCTestCase {
         }
     }
 
+    func testMissingFilesAndDirectoriesAreRefusedByName() {
+        XCTAssertThrowsError(try ImageFile.read("/nonexistent/photo.png")) { error in
+            XCTAssertEqual("\(error)", "/nonexistent/photo.png: cannot open the file: No such file or directory")
+        }
+        XCTAssertThrowsError(try ImageFile.read(TestFiles.malformed("valid"))) { error in
+            XCTAssertEqual("\(error)", "\(TestFiles.malformed("valid")): not a regular file")
+        }
+    }
+
     func testAPNGNamedJpgDecodesByItsBytes() throws {
         let image = try ImageFile.read(TestFiles.valid("png-named.jpg"))
         assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "png-named.jpg")
