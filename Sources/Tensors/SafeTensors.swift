@@ -174,7 +174,7 @@ public struct SafeTensorsFile: Sendable {
     private static func integers(_ values: [Any]) -> [Int]? {
         var result: [Int] = []
         for value in values {
-            guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+            guard type(of: value) != Bool.self, let number = value as? NSNumber else { return nil }
             let double = number.doubleValue
             guard double.rounded() == double, abs(double) < 0x1p62 else { return nil }
             result.append(number.intValue)
