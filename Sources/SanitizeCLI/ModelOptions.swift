@@ -15,9 +15,9 @@ struct ModelOptions: ParsableArguments {
         try weights ?? WeightsLocation.defaultPath()
     }
 
-    /// What the results record about the weights: the path as resolved.
+    /// What the results record about the weights: their checksum, which loading verifies.
     func weightsDescription() throws -> String {
-        "efficientnet-lite0 (\(try weightsPath()))"
+        "efficientnet-lite0 safetensors, SHA-256 \(WeightsLocation.sha256)"
     }
 
     /// Loads EfficientNet-Lite0, checking every tensor's name and shape.
