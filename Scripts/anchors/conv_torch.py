@@ -7,7 +7,8 @@ model does. Names match ConvLayer.efficientNetLite0 in Sources/SanitizeCLI/Bench
 
     /work/venv/bin/python Scripts/anchors/conv_torch.py [out/anchors/conv_torch.json]
 
-Writes {"forward": {name: median_ms}, "input_grad": {name: median_ms}} as JSON.
+Writes {"forward": {name: median_ms}, "input_grad": {...}, "forward_best": {name: best_ms},
+"input_grad_best": {...}} as JSON.
 """
 import json
 import math
@@ -45,7 +46,8 @@ def layers():
     return out
 
 
-def median_ms(fn, repeats):
+def timings_ms(fn, repeats):
+    """(median, fastest) wall time in ms over `repeats` runs after warm-up."""
     for _ in range(3):
         fn()
     times = []
@@ -54,7 +56,7 @@ def median_ms(fn, repeats):
         fn()
         times.append((time.perf_counter() - start) * 1e3)
     times.sort()
-    return times[len(times) // 2]
+    return times[len(times) // 2], times[0]
 
 
 def main():
@@ -63,7 +65,7 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, NCHW, float32")
-    result = {"forward": {}, "input_grad": {}, "torch": torch.__version__}
+    result = {"forward": {}, "input_grad": {}, "forward_best": {}, "input_grad_best": {}, "torch": torch.__version__}
     with torch.no_grad():
         for name, size, cin, cout, k, s, depthwise in layers():
             groups = cin if depthwise else 1
@@ -84,11 +86,12 @@ def main():
                 gx = torch.nn.grad.conv2d_input(padded_shape, w, g, stride=s, groups=groups)
                 return gx[:, :, before:before + size, before:before + size]
 
-            fwd = median_ms(forward, repeats)
-            bwd = median_ms(input_grad, repeats)
-            result["forward"][name] = fwd
-            result["input_grad"][name] = bwd
-            print(f"{name:26s} forward {fwd:8.3f} ms   input grad {bwd:8.3f} ms")
+            fwd, fwd_best = timings_ms(forward, repeats)
+            bwd, bwd_best = timings_ms(input_grad, repeats)
+            result["forward"][name], result["forward_best"][name] = fwd, fwd_best
+            result["input_grad"][name], result["input_grad_best"][name] = bwd, bwd_best
+            print(f"{name:26s} forward {fwd:8.3f} ms (best {fwd_best:7.3f})   "
+                  f"input grad {bwd:8.3f} ms (best {bwd_best:7.3f})")
     os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
     with open(out_path, "w") as f:
         json.dump(result, f, indent=1, ensure_ascii=False)

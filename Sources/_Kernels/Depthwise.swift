@@ -20,7 +20,7 @@ extension Kernels {
 
     /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
     @inline(__always)
-    static func parallelRanges(_ count: Int, minimumPieceWork: Int = 1, _ body: (Int, Int) -> Void) {
+    static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
         let pieces = Swift.max(1, Swift.min(count, coreCount * 4))
         if pieces == 1 || coreCount == 1 {
             body(0, count)
