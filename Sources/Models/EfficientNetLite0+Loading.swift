@@ -24,7 +24,7 @@ extension EfficientNetLite0 {
             throw ModelError.weightsUnreadable(path: resolved, reason: error.localizedDescription)
         }
         if path == nil || verifyChecksum {
-            let observed = data.withUnsafeBytes { sha256Hex($0) }
+            let observed = WeightsLocation.checksum(of: data)
             if observed != WeightsLocation.sha256 {
                 // Name the structural problem when there is one: it says more than a checksum.
                 _ = try Self.parse(data, source: resolved)

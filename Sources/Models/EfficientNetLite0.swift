@@ -81,29 +81,78 @@ public final class EfficientNetLite0 {
         return (logits, gradients)
     }
 
-    /// One batch through the folded network; with `labels`, also the backward pass.
+    /// One vector of logits per image of `pixels`, a float batch `[count, height, width, 3]` of
+    /// 0–255 values (not necessarily integers: for finite differences or iterative attacks).
+    ///
+    /// - Throws: `ModelError.invalidInput` when `pixels.count != count · height · width · 3`.
+    public func logits(pixels: [Float], count: Int, height: Int, width: Int) throws -> [[Float]] {
+        try checkPixels(pixels, count: count, height: height, width: width)
+        var result: [[Float]] = []
+        let step = max(1, maximumBatch), perImage = 3 * height * width
+        for start in stride(from: 0, to: count, by: step) {
+            let part = min(count, start + step) - start
+            result += pixels.withUnsafeBufferPointer { source in
+                run(count: part, height: height, width: width, labels: nil) { target in
+                    for i in 0..<(part * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
+                }.logits
+            }
+        }
+        return result
+    }
+
+    /// `logitsAndInputGradients` for a float batch `[count, height, width, 3]` of 0–255 values.
+    ///
+    /// - Throws: `ModelError.invalidInput` or `.invalidLabels`.
+    public func logitsAndInputGradients(pixels: [Float], count: Int, height: Int, width: Int, labels: [Int]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        try checkPixels(pixels, count: count, height: height, width: width)
+        try checkLabels(labels, count: count)
+        var logits: [[Float]] = [], gradients: [[Float]] = []
+        let step = max(1, maximumGradientBatch), perImage = 3 * height * width
+        for start in stride(from: 0, to: count, by: step) {
+            let end = min(count, start + step)
+            let part = pixels.withUnsafeBufferPointer { source in
+                run(count: end - start, height: height, width: width, labels: Array(labels[start..<end])) { target in
+                    for i in 0..<((end - start) * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
+                }
+            }
+            logits += part.logits
+            gradients += part.gradients
+        }
+        return (logits, gradients)
+    }
+
+    /// One batch of 8-bit images through the folded network; with `labels`, also the backward pass.
     private func run(_ images: [RGBImage], labels: [Int]?) -> (logits: [[Float]], gradients: [[Float]]) {
-        let key = WorkspacePool.Key(batch: images.count, height: images[0].height, width: images[0].width,
-                                    keepsActivations: labels != nil)
+        let perImage = 3 * images[0].height * images[0].width
+        return run(count: images.count, height: images[0].height, width: images[0].width, labels: labels) { target in
+            for (n, image) in images.enumerated() {
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    let row = target + n * perImage
+                    // (x − 127) / 128; 1/128 is exact, so this equals the division.
+                    for i in 0..<perImage { row[i] = (Float(pixels[i]) - 127) * (1 / 128) }
+                }
+            }
+        }
+    }
+
+    /// One batch through the folded network: `fill` writes the normalised input
+    /// `[count, height, width, 3]`; with `labels`, the backward pass follows.
+    private func run(count: Int, height: Int, width: Int, labels: [Int]?,
+                     fill: (UnsafeMutablePointer<Float>) -> Void) -> (logits: [[Float]], gradients: [[Float]]) {
+        let key = WorkspacePool.Key(batch: count, height: height, width: width, keepsActivations: labels != nil)
         let ws = pool.take(key) {
             Workspace(network: folded, batch: key.batch, height: key.height, width: key.width,
                       keepsActivations: key.keepsActivations)
         }
         defer { pool.giveBack(ws) }
-        let perImage = 3 * key.height * key.width
-        for (n, image) in images.enumerated() {
-            image.pixels.withUnsafeBufferPointer { pixels in
-                let target = ws.input + n * perImage
-                // (x − 127) / 128; 1/128 is exact, so this equals the division.
-                for i in 0..<perImage { target[i] = (Float(pixels[i]) - 127) * (1 / 128) }
-            }
-        }
+        fill(ws.input)
         folded.forward(ws)
-        let classes = folded.classes
-        let logits = (0..<images.count).map { n in Array(UnsafeBufferPointer(start: ws.logits + n * classes, count: classes)) }
+        let classes = folded.classes, perImage = 3 * height * width
+        let logits = (0..<count).map { n in Array(UnsafeBufferPointer(start: ws.logits + n * classes, count: classes)) }
         guard let labels else { return (logits, []) }
         folded.backward(ws, labels: labels)
-        let gradients = (0..<images.count).map { n -> [Float] in
+        let gradients = (0..<count).map { n -> [Float] in
             let source = ws.inputGradient! + n * perImage
             // d/dx of (x − 127)/128 is 1/128.
             return (0..<perImage).map { source[$0] * (1 / 128) }
@@ -137,6 +186,12 @@ public final class EfficientNetLite0 {
         for (index, image) in images.enumerated() where image.width != first.width || image.height != first.height {
             throw ModelError.mixedImageSizes(index: index, width: image.width, height: image.height,
                                              expectedWidth: first.width, expectedHeight: first.height)
+        }
+    }
+
+    private func checkPixels(_ pixels: [Float], count: Int, height: Int, width: Int) throws {
+        guard count >= 0, height >= 1, width >= 1, pixels.count == count * height * width * 3 else {
+            throw ModelError.invalidInput("\(pixels.count) values for \(count) images of \(width)×\(height)×3")
         }
     }
 

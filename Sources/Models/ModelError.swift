@@ -18,6 +18,8 @@ public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
     case shapeMismatch(path: String, name: String, expected: [Int], observed: [Int])
     /// Images of one batch must share a size.
     case mixedImageSizes(index: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
+    /// A float pixel batch whose size does not match its declared shape.
+    case invalidInput(String)
     /// A label outside 0..<1000, or a label count that differs from the image count.
     case invalidLabels(String)
 
@@ -48,6 +50,8 @@ public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
         case .mixedImageSizes(let index, let width, let height, let expectedWidth, let expectedHeight):
             return "image \(index) is \(width)×\(height) but the batch is \(expectedWidth)×\(expectedHeight); "
                 + "one batch must share a size"
+        case .invalidInput(let reason):
+            return "invalid input: \(reason)"
         case .invalidLabels(let reason):
             return "invalid labels: \(reason)"
         }

@@ -22,6 +22,11 @@ public enum WeightsLocation {
     /// `efficientnet-lite0-57934424.pth` of PROTOCOL §2 (itself SHA-256 `57934424…cabf77db`).
     public static let sha256 = "2480650af311e80876bc6170530d3e00c0e69f8c5f5cb464e07387d5f5ee27f0"
 
+    /// SHA-256 of `data` as 64 lowercase hex digits (FIPS 180-4), the check applied on loading.
+    public static func checksum(of data: Data) -> String {
+        data.withUnsafeBytes { sha256Hex($0) }
+    }
+
     /// The weights file to use: `$SANITIZE_WEIGHTS` if set, else the first existing
     /// `Weights/efficientnet-lite0.safetensors` walking up from the executable's directory, then
     /// from the current directory.

@@ -25,13 +25,14 @@ struct Compress: ParsableCommand {
 
             Examples:
               sanitize compress photo.png --codec jpeg --quality 50
-              sanitize compress photo.png --codec jpeg2000 --quality 20 --encoded photo.j2k --output decoded.png
+              sanitize compress photo.png --codec webp --quality 75 --output decoded.png
+              sanitize compress photo.png --codec jpeg2000 --quality 20 --encoded photo.j2k
             """)
 
     @Argument(help: "The image to compress: PNG, JPEG, WebP, J2K or JP2, of any size.")
     var image: String
 
-    @Option(help: "The codec: \(Codec.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The codec, with PROTOCOL §4's settings.")
     var codec: Codec
 
     @Option(help: """
