@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Models
 
 /// The options that choose the classifier's weights, shared by every command that runs the model.
 struct ModelOptions: ParsableArguments {
@@ -9,9 +10,18 @@ struct ModelOptions: ParsableArguments {
         """)
     var weights: String?
 
-    /// What the results record about the weights.
-    func weightsDescription() throws -> String { "efficientnet-lite0 (\(weights ?? "default"))" }
+    /// The path the model will be loaded from; throws, saying how to run the setup script, when none is found.
+    func weightsPath() throws -> String {
+        try weights ?? WeightsLocation.defaultPath()
+    }
 
-    /// Loads the classifier (wired to EfficientNet-Lite0 when the model lands).
-    func load() throws -> Classifier { throw ValidationError("the model is not built yet") }
+    /// What the results record about the weights: their checksum, which loading verifies.
+    func weightsDescription() throws -> String {
+        "efficientnet-lite0 safetensors, SHA-256 \(WeightsLocation.sha256)"
+    }
+
+    /// Loads EfficientNet-Lite0, checking every tensor's name and shape.
+    func load() throws -> EfficientNetLite0 {
+        try EfficientNetLite0(weights: try weightsPath())
+    }
 }
