@@ -6,7 +6,7 @@ import Foundation
 // It reproduces pytorch_msssim 1.0 `ms_ssim(X, Y, data_range=255)` and `ssim(X, Y, data_range=255)`.
 
 /// A vector of 8 floats: one AVX register, or two SSE registers.
-@usableFromInline typealias Vec8 = SIMD8<Float>
+typealias Vec8 = SIMD8<Float>
 
 // MARK: - Parameters
 
