@@ -34,6 +34,10 @@ final class ReferenceTests: XCTestCase {
                 "\(pair.distorted): MS-SSIM expected \(pair.msssim), observed \(scores.msssim), error \(msError)")
             XCTAssertLessThanOrEqual(ssimError, Self.ssimTolerance,
                 "\(pair.distorted): SSIM expected \(pair.ssim), observed \(scores.ssim), error \(ssimError)")
+            // pytorch_msssim in float64 approximates the exact maths; we stay as close to it.
+            let exactError = abs(scores.msssim - pair.msssim64)
+            XCTAssertLessThanOrEqual(exactError, Self.msssimTolerance,
+                "\(pair.distorted): float64 MS-SSIM expected \(pair.msssim64), observed \(scores.msssim), error \(exactError)")
 
         }
         print("worst MS-SSIM error \(worstMS), worst SSIM error \(worstSSIM) over \(pairs.count) pairs")
