@@ -35,8 +35,10 @@ public enum ImageFile {
     static func decode(_ bytes: [UInt8], format: ImageFormat) throws -> RGBImage {
         switch format {
         case .png: return try PNGCodec.decode(bytes)
-        default:
-            throw CodecError(codec: format.codec, operation: "decode", message: "\(format.rawValue) decoding is not built yet")
+        case .jpeg: return try JPEGCodec.decode(bytes)
+        case .webp: return try WebPCodec.decode(bytes)
+        case .j2k: return try JPEG2000Codec.decode(bytes, jp2: false)
+        case .jp2: return try JPEG2000Codec.decode(bytes, jp2: true)
         }
     }
 
