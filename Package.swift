@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: fastMath + [
                     .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(configuration: .release)),
                     .define("METRICS_FMA", .when(configuration: .release)),
+                    // SIMD code is ~1000× slower unoptimised; the tests would take minutes in debug.
+                    .unsafeFlags(["-O"], .when(configuration: .debug)),
                 ]),
         /// SIMD, cache-blocked, multi-core float kernels on raw buffers (GEMM, convolution).
         .target(name: "_Kernels", swiftSettings: kernelMath),
