@@ -32,7 +32,7 @@ public final class Conv2d: Module {
     public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: Padding2D = .valid, groups: Int = 1, bias: Bool = true,
                 clamp: ClosedRange<Float>? = nil, generator: inout SeededGenerator) {
-        precondition(inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
         let fanIn = inChannels / groups * kernel.0 * kernel.1
         weight = .kaimingUniform([kernel.0, kernel.1, inChannels / groups, outChannels], fanIn: fanIn, generator: &generator)
