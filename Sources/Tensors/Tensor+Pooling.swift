@@ -70,9 +70,12 @@ extension Tensor {
                                 let wr = w + offset
                                 p.forEachTap(n: n, oy: oy, ox: ox) { input in
                                     let xr = x + input
-                                    for k in 0..<c where xr[k] > zr[k] {
-                                        zr[k] = xr[k]
-                                        wr[k] = Int32(input + k)
+                                    // Selects instead of branches, so the loop vectorises.
+                                    let base = Int32(input)
+                                    for k in 0..<c {
+                                        let value = xr[k], better = value > zr[k]
+                                        zr[k] = better ? value : zr[k]
+                                        wr[k] = better ? base &+ Int32(k) : wr[k]
                                     }
                                 }
                             } else {
