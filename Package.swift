@@ -45,26 +45,36 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
-        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require.
-        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG"]),
+        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require, OpenJPEG memory
+        /// streams, and the direct-C baselines of `sanitize bench codecs`.
+        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG"]),
 
         // MARK: - Swift libraries
         /// RGB images, format sniffing, decoding, PNG writing, codec round trips, the model view.
         .target(name: "Imaging", dependencies: ["_CodecShims", "CJPEGTurbo", "CWebP", "COpenJPEG", "CPNG"]),
         /// MS-SSIM, SSIM and PSNR.
-        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: fastMath),
+        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: fastMath + [
+                    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(configuration: .release)),
+                    .define("METRICS_FMA", .when(configuration: .release)),
+                ]),
         /// SIMD, cache-blocked, multi-core float kernels on raw buffers (GEMM, convolution).
         .target(name: "_Kernels", swiftSettings: kernelMath),
         /// The Tensor type, reverse-mode autodiff, modules, optimizers and safetensors.
         .target(name: "Tensors", dependencies: ["_Kernels"], swiftSettings: fastMath),
         /// EfficientNet-Lite0 on the tensor core: weights loading, inference, input gradients.
         .target(name: "Models", dependencies: ["Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
+        /// FGSM and the accuracy-vs-epsilon-vs-quality sweep: results rows, resume, summaries.
+        .target(name: "Experiments", dependencies: ["Models", "Imaging", "Metrics"], swiftSettings: fastMath),
+        /// Fashion-MNIST (gzip'd IDX) and CIFAR-10 binary readers, and the on-disk codec cache.
+        .target(name: "Datasets", dependencies: ["Imaging", "CZlib"], swiftSettings: fastMath),
+        /// Small CNNs trained under codecs, and the availability poisons.
+        .target(name: "Training", dependencies: ["Datasets", "Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
 
         // MARK: - The executable
         .executableTarget(
             name: "SanitizeCLI",
             dependencies: [
-                "Imaging", "Metrics", "Tensors", "_Kernels", "Models",
+                "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -74,7 +84,10 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"]),
-        .testTarget(name: "CLITests", dependencies: ["Imaging"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Speed anchor for `sanitize bench model`: the reference EfficientNet-Lite0 in PyTorch, 2 threads.
+
+Usage: /work/venv/bin/python Scripts/anchors/efficientnet_torch.py [--runs N] [--json]
+
+Times, as medians of N runs after warm-up, in float32 on the CPU with torch.set_num_threads(2):
+  forward batch 1 (ms per image), forward batch 8 (ms per image), and forward plus the input
+gradient of the cross-entropy at batch 1 (ms per image). The model is the plain-PyTorch one of
+Scripts/reference/efficientnet_reference.py (F.conv2d with TF-SAME F.pad, BatchNorm unfused), run
+under torch.no_grad() for the forward passes. With --json the last line is a JSON object with the
+keys forward_b1_ms, forward_b8_ms_per_image, forward_grad_b1_ms.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Scripts", "reference"))
+from efficientnet_reference import PTH, efficientnet_lite0  # noqa: E402
+
+
+def median_ms(fn, runs, per):
+    fn()
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000 / per)
+    return statistics.median(times)
+
+
+def main(argv):
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 20
+    torch.set_num_threads(2)
+    sd = {k: v.float() for k, v in torch.load(PTH, map_location="cpu").items() if v.dtype == torch.float32}
+    gen = torch.Generator().manual_seed(0)
+    x1 = torch.randint(0, 256, (1, 3, 224, 224), generator=gen).float()
+    x8 = torch.randint(0, 256, (8, 3, 224, 224), generator=gen).float()
+
+    def forward(x):
+        with torch.no_grad():
+            efficientnet_lite0(x, sd)
+
+    def forward_grad():
+        x = x1.clone().requires_grad_(True)
+        logits = efficientnet_lite0(x, sd)
+        F.cross_entropy(logits, logits.argmax(dim=1)).backward()
+
+    result = {
+        "forward_b1_ms": median_ms(lambda: forward(x1), runs, 1),
+        "forward_b8_ms_per_image": median_ms(lambda: forward(x8), max(runs // 4, 5), 8),
+        "forward_grad_b1_ms": median_ms(forward_grad, runs, 1),
+    }
+    for key, value in result.items():
+        print(f"{key}: {value:.2f}")
+    if "--json" in argv:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

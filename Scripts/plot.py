@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Plots of a sweep's summary CSV (issue 5), with matplotlib.
+
+Usage: python3 Scripts/plot.py SUMMARY.csv [OUT_DIR]
+
+Writes three PNGs next to the summary (or into OUT_DIR):
+  accuracy-vs-quality.png  accuracy against the codec parameter, one panel per codec, one line per eps
+                           (JPEG 2000's parameter is the compression ratio, so its axis is reversed);
+  accuracy-vs-bpp.png      accuracy against bits per pixel, every codec on one axis, one panel per eps;
+  msssim-vs-bpp.png        MS-SSIM against bits per pixel for each codec, one line per eps.
+The 'none' baseline is drawn as a dashed horizontal line at its accuracy.
+"""
+
+import csv
+import os
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+CODECS = ["jpeg", "webp", "jpeg2000"]
+MARKERS = {"jpeg": "o", "webp": "s", "jpeg2000": "^"}
+
+
+def read(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["eps"] = int(r["eps"])
+        r["quality"] = int(r["quality"])
+        for k in ("accuracy", "mean_bpp", "mean_msssim", "mean_signed_confidence"):
+            r[k] = float(r[k])
+    return rows
+
+
+def series(rows, codec, eps, x, y):
+    pts = sorted((r[x], r[y]) for r in rows if r["codec"] == codec and r["eps"] == eps)
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 64
+    rows = read(argv[1])
+    out = argv[2] if len(argv) > 2 else os.path.dirname(os.path.abspath(argv[1]))
+    os.makedirs(out, exist_ok=True)
+    epsilons = sorted({r["eps"] for r in rows})
+    codecs = [c for c in CODECS if any(r["codec"] == c for r in rows)]
+    baseline = {r["eps"]: r for r in rows if r["codec"] == "none"}
+    colors = {e: plt.cm.viridis(i / max(1, len(epsilons) - 1)) for i, e in enumerate(epsilons)}
+    images = max(int(r["images"]) for r in rows)
+
+    fig, axes = plt.subplots(1, len(codecs), figsize=(5 * len(codecs), 4), squeeze=False)
+    for ax, codec in zip(axes[0], codecs):
+        for e in epsilons:
+            xs, ys = series(rows, codec, e, "quality", "accuracy")
+            ax.plot(xs, ys, marker=MARKERS[codec], color=colors[e], label=f"eps {e}")
+            if e in baseline:
+                ax.axhline(baseline[e]["accuracy"], color=colors[e], linestyle="--", linewidth=0.8)
+        ax.set_title(codec)
+        ax.set_xlabel("compression ratio (R:1)" if codec == "jpeg2000" else "quality")
+        if codec == "jpeg2000":
+            ax.invert_xaxis()
+        ax.set_ylabel("accuracy")
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle(f"Accuracy against codec quality ({images} images; dashed: no codec)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "accuracy-vs-quality.png"), dpi=110)
+
+    fig, axes = plt.subplots(1, len(epsilons), figsize=(3.2 * len(epsilons), 3.4), squeeze=False, sharey=True)
+    for ax, e in zip(axes[0], epsilons):
+        for codec in codecs:
+            xs, ys = series(rows, codec, e, "mean_bpp", "accuracy")
+            ax.plot(xs, ys, marker=MARKERS[codec], label=codec)
+        if e in baseline:
+            ax.axhline(baseline[e]["accuracy"], color="gray", linestyle="--", linewidth=0.8, label="none (24 bpp)")
+        ax.set_title(f"eps {e}")
+        ax.set_xlabel("bits per pixel")
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][0].set_ylabel("accuracy")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle("Accuracy against bits per pixel")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "accuracy-vs-bpp.png"), dpi=110)
+
+    fig, axes = plt.subplots(1, len(codecs), figsize=(5 * len(codecs), 4), squeeze=False, sharey=True)
+    for ax, codec in zip(axes[0], codecs):
+        for e in epsilons:
+            xs, ys = series(rows, codec, e, "mean_bpp", "mean_msssim")
+            ax.plot(xs, ys, marker=MARKERS[codec], color=colors[e], label=f"eps {e}")
+        ax.set_title(codec)
+        ax.set_xlabel("bits per pixel")
+    axes[0][0].set_ylabel("MS-SSIM against the clean image")
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle("MS-SSIM against bits per pixel")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "msssim-vs-bpp.png"), dpi=110)
+    print(f"wrote {out}/accuracy-vs-quality.png, accuracy-vs-bpp.png, msssim-vs-bpp.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,90 @@
+// MARK: - EfficientNet-Lite0 architecture (shared/PROTOCOL.md §2)
+
+/// One MBConv block: optional 1×1 expansion, k×k depthwise, 1×1 projection, each followed by
+/// BatchNorm; ReLU6 after the first two; a residual add when the shape is kept.
+public struct MBConvBlock: Hashable, Sendable {
+    /// Position in `_blocks.N` (0–15).
+    public let index: Int
+    /// Depthwise kernel size, 3 or 5.
+    public let kernel: Int
+    /// Depthwise stride, 1 or 2 (only the first block of a stage strides).
+    public let stride: Int
+    /// Channel expansion factor: 1 (no expand conv) or 6.
+    public let expansion: Int
+    /// Channels into the block.
+    public let inChannels: Int
+    /// Channels out of the block.
+    public let outChannels: Int
+
+    /// Channels after expansion, `inChannels * expansion`.
+    public var expandedChannels: Int { inChannels * expansion }
+    /// Whether the block adds its input to its output: stride 1 and `inChannels == outChannels`.
+    public var hasResidual: Bool { stride == 1 && inChannels == outChannels }
+    /// The `_blocks.N.` prefix of this block's tensor names.
+    public var prefix: String { "_blocks.\(index)." }
+}
+
+/// The fixed shape of EfficientNet-Lite0 and the tensors its weights file must hold.
+public enum EfficientNetLite0Architecture {
+    /// Input channels (RGB).
+    public static let inputChannels = 3
+    /// Stem output channels.
+    public static let stemChannels = 32
+    /// Head output channels (before pooling).
+    public static let headChannels = 1280
+    /// ImageNet-1k classes.
+    public static let classes = 1000
+    /// BatchNorm epsilon of the TensorFlow original (PyTorch's default would be 1e-5).
+    public static let batchNormEpsilon = 1e-3
+    /// The image side the model view produces; other sizes also work (SAME padding adapts).
+    public static let imageSide = 224
+
+    /// PROTOCOL §2's 7 stages as (repeats, kernel, stride, expansion, in, out).
+    static let stages: [(repeats: Int, kernel: Int, stride: Int, expansion: Int, input: Int, output: Int)] = [
+        (1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
+        (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320),
+    ]
+
+    /// The 16 MBConv blocks in order; only the first block of a stage has its stride and input width.
+    public static let blocks: [MBConvBlock] = {
+        var blocks: [MBConvBlock] = []
+        for stage in stages {
+            for repeatIndex in 0..<stage.repeats {
+                blocks.append(MBConvBlock(index: blocks.count, kernel: stage.kernel,
+                                          stride: repeatIndex == 0 ? stage.stride : 1,
+                                          expansion: stage.expansion,
+                                          inChannels: repeatIndex == 0 ? stage.input : stage.output,
+                                          outChannels: stage.output))
+            }
+        }
+        return blocks
+    }()
+
+    /// Every float tensor of the weights file, by PyTorch name with its PyTorch shape (OIHW for
+    /// convolutions, `[out, in]` for the classifier), in state-dict order: 247 tensors,
+    /// 4,694,024 values. `num_batches_tracked` counters are not part of it.
+    public static let tensorShapes: [(name: String, shape: [Int])] = {
+        var list: [(name: String, shape: [Int])] = []
+        func batchNorm(_ prefix: String, _ channels: Int) {
+            for field in ["weight", "bias", "running_mean", "running_var"] { list.append((prefix + "." + field, [channels])) }
+        }
+        list.append(("_conv_stem.weight", [stemChannels, inputChannels, 3, 3]))
+        batchNorm("_bn0", stemChannels)
+        for block in blocks {
+            let p = block.prefix, e = block.expandedChannels
+            if block.expansion != 1 {
+                list.append((p + "_expand_conv.weight", [e, block.inChannels, 1, 1]))
+                batchNorm(p + "_bn0", e)
+            }
+            list.append((p + "_depthwise_conv.weight", [e, 1, block.kernel, block.kernel]))
+            batchNorm(p + "_bn1", e)
+            list.append((p + "_project_conv.weight", [block.outChannels, e, 1, 1]))
+            batchNorm(p + "_bn2", block.outChannels)
+        }
+        list.append(("_conv_head.weight", [headChannels, blocks.last!.outChannels, 1, 1]))
+        batchNorm("_bn1", headChannels)
+        list.append(("_fc.weight", [classes, headChannels]))
+        list.append(("_fc.bias", [classes]))
+        return list
+    }()
+}

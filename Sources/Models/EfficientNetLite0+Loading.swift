@@ -1,0 +1,147 @@
+import Foundation
+import Tensors
+
+// MARK: - Loading weights by name
+
+extension EfficientNetLite0 {
+    /// Loads the weights from `path`, or from `WeightsLocation.defaultPath()` when `path` is nil.
+    ///
+    /// The default file is always checked against `WeightsLocation.sha256`, so a corrupt or stale
+    /// installation is caught. An explicit `path` is checked only when `verifyChecksum` is true
+    /// (the default): pass false to load other weights of the same architecture, which are still
+    /// checked tensor by tensor (names and shapes).
+    ///
+    /// - Throws: `ModelError` naming the file and the reason, and saying to run `Scripts/setup.sh`.
+    public convenience init(weights path: String? = nil, verifyChecksum: Bool = true) throws {
+        let resolved = try path ?? WeightsLocation.defaultPath()
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: resolved), options: .mappedIfSafe)
+        } catch {
+            if !FileManager.default.fileExists(atPath: resolved) {
+                throw ModelError.weightsNotFound(searched: [resolved])
+            }
+            throw ModelError.weightsUnreadable(path: resolved, reason: error.localizedDescription)
+        }
+        if path == nil || verifyChecksum {
+            let observed = WeightsLocation.checksum(of: data)
+            if observed != WeightsLocation.sha256 {
+                // Name the structural problem when there is one: it says more than a checksum.
+                _ = try Self.parse(data, source: resolved)
+                throw ModelError.checksumMismatch(path: resolved, expected: WeightsLocation.sha256, observed: observed)
+            }
+        }
+        try self.init(tensors: try Self.parse(data, source: resolved), source: resolved)
+    }
+
+    /// Validates a safetensors file against the architecture and converts the tensors it needs.
+    ///
+    /// - Throws: `ModelError.weightsUnreadable` for a malformed file (naming the tensor at fault),
+    ///   `.missingTensors`, `.unexpectedTensors` or `.shapeMismatch`.
+    static func parse(_ data: Data, source: String) throws -> [String: Tensor] {
+        let file: SafeTensorsFile
+        do {
+            file = try SafeTensorsFile(data: data, source: source)
+        } catch let error as SafeTensorsError {
+            throw ModelError.weightsUnreadable(path: source, reason: error.description)
+        }
+        let expected = EfficientNetLite0Architecture.tensorShapes
+        try checkNames(Set(file.names), source: source)
+        var tensors: [String: Tensor] = [:]
+        for (name, shape) in expected {
+            guard let entry = file.entry(named: name) else { continue }
+            guard entry.shape == shape else {
+                throw ModelError.shapeMismatch(path: source, name: name, expected: shape, observed: entry.shape)
+            }
+            do {
+                tensors[name] = try file.tensor(named: name)
+            } catch let error as SafeTensorsError {
+                throw ModelError.weightsUnreadable(path: source, reason: error.description)
+            }
+        }
+        return tensors
+    }
+
+    /// Throws when `names` lacks a tensor the architecture needs or holds one it does not use.
+    /// `num_batches_tracked` counters are tolerated: inference ignores them.
+    static func checkNames(_ names: Set<String>, source: String) throws {
+        let expected = EfficientNetLite0Architecture.tensorShapes.map(\.name)
+        let missing = expected.filter { !names.contains($0) }
+        if !missing.isEmpty { throw ModelError.missingTensors(path: source, names: missing) }
+        let known = Set(expected)
+        let unexpected = names.filter { !known.contains($0) && !$0.hasSuffix(".num_batches_tracked") }.sorted()
+        if !unexpected.isEmpty { throw ModelError.unexpectedTensors(path: source, names: unexpected) }
+    }
+
+    /// Builds the model from PyTorch-named tensors with PyTorch shapes (OIHW convolutions).
+    ///
+    /// - Throws: `ModelError` for missing, unexpected or misshapen tensors; `source` names them.
+    public convenience init(tensors: [String: Tensor], source: String = "<tensors>") throws {
+        try Self.checkNames(Set(tensors.keys), source: source)
+        for (name, shape) in EfficientNetLite0Architecture.tensorShapes where tensors[name]!.shape != shape {
+            throw ModelError.shapeMismatch(path: source, name: name, expected: shape, observed: tensors[name]!.shape)
+        }
+        let builder = NetworkBuilder(tensors: tensors)
+        self.init(folded: builder.folded(), tape: builder.tape(), source: source)
+    }
+}
+
+// MARK: - Building both networks from the tensors
+
+/// Turns the checked PyTorch tensors into the folded (fast) and the tape (reference) networks.
+private struct NetworkBuilder {
+    let tensors: [String: Tensor]
+    let epsilon = EfficientNetLite0Architecture.batchNormEpsilon
+
+    func values(_ name: String) -> [Float] { tensors[name]!.scalars }
+
+    func batchNorm(_ prefix: String) -> BatchNormParameters {
+        BatchNormParameters(weight: values(prefix + ".weight"), bias: values(prefix + ".bias"),
+                            mean: values(prefix + ".running_mean"), variance: values(prefix + ".running_var"),
+                            epsilon: epsilon)
+    }
+
+    func conv(_ weight: String, _ norm: String, stride: Int, depthwise: Bool, clamps: Bool) -> FoldedConv {
+        let shape = tensors[weight]!.shape
+        return FoldedConv(oihw: values(weight), outChannels: shape[0], inPerGroup: shape[1], kernel: shape[2],
+                          stride: stride, groups: depthwise ? shape[0] : 1, batchNorm: batchNorm(norm),
+                          clampsToSix: clamps)
+    }
+
+    func folded() -> FoldedNetwork {
+        let blocks = EfficientNetLite0Architecture.blocks.map { spec -> FoldedBlock in
+            let p = spec.prefix
+            return FoldedBlock(
+                expand: spec.expansion == 1 ? nil
+                    : conv(p + "_expand_conv.weight", p + "_bn0", stride: 1, depthwise: false, clamps: true),
+                depthwise: conv(p + "_depthwise_conv.weight", p + "_bn1", stride: spec.stride, depthwise: true, clamps: true),
+                project: conv(p + "_project_conv.weight", p + "_bn2", stride: 1, depthwise: false, clamps: false),
+                hasResidual: spec.hasResidual)
+        }
+        return FoldedNetwork(stem: conv("_conv_stem.weight", "_bn0", stride: 2, depthwise: false, clamps: true),
+                             blocks: blocks,
+                             head: conv("_conv_head.weight", "_bn1", stride: 1, depthwise: false, clamps: true),
+                             fcWeight: values("_fc.weight"), fcBias: values("_fc.bias"))
+    }
+
+    func tapeLayer(_ weight: String, _ norm: String) -> (weight: Tensor, norm: TapeNetwork.BatchNorm) {
+        // o i ky kx -> ky kx i o
+        (tensors[weight]!.permuted([2, 3, 1, 0]),
+         TapeNetwork.BatchNorm(weight: tensors[norm + ".weight"]!, bias: tensors[norm + ".bias"]!,
+                               mean: tensors[norm + ".running_mean"]!, variance: tensors[norm + ".running_var"]!))
+    }
+
+    func tape() -> TapeNetwork {
+        let blocks = EfficientNetLite0Architecture.blocks.map { spec -> TapeNetwork.Block in
+            let p = spec.prefix
+            return TapeNetwork.Block(
+                spec: spec,
+                expand: spec.expansion == 1 ? nil : tapeLayer(p + "_expand_conv.weight", p + "_bn0"),
+                depthwise: tapeLayer(p + "_depthwise_conv.weight", p + "_bn1"),
+                project: tapeLayer(p + "_project_conv.weight", p + "_bn2"))
+        }
+        return TapeNetwork(stem: tapeLayer("_conv_stem.weight", "_bn0"), blocks: blocks,
+                           head: tapeLayer("_conv_head.weight", "_bn1"),
+                           fcWeight: tensors["_fc.weight"]!, fcBias: tensors["_fc.bias"]!)
+    }
+}

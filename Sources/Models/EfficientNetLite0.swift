@@ -1,0 +1,206 @@
+import Foundation
+import Imaging
+import Tensors
+
+// MARK: - EfficientNet-Lite0
+
+/// The pretrained ImageNet classifier of PROTOCOL §2: EfficientNet-Lite0 on 8-bit RGB images.
+///
+/// The input normalisation `(x − 127) / 128` is part of the model, so images go in as they are
+/// (0–255) and gradients come out with respect to those 0–255 pixel values. Images should be the
+/// 224×224 model view (`ModelView.apply`); other sizes work too (SAME padding adapts, the head
+/// pools globally) but are not what the weights were trained on.
+///
+/// Two implementations of the same function:
+/// - the **fast path** (`logits`, `inputGradients`, `logitsAndInputGradients`): BatchNorm folded
+///   into the convolutions, ReLU6 fused, batched, on both cores through `_Kernels`, with a
+///   hand-written backward pass and preallocated buffers reused across calls;
+/// - the **tape path** (`tapeLogitsAndInputGradients`): plain `Tensors` ops with autodiff, slower,
+///   the reference the fast backward is tested against.
+///
+/// A model is safe to call from several threads at once: each call takes its own buffers.
+public final class EfficientNetLite0 {
+    /// The weights file (or `<tensors>`), for messages.
+    public let source: String
+    /// The number of classes, 1000.
+    public var classCount: Int { folded.classes }
+    /// Images per forward pass: longer lists are split into batches of at most this many.
+    /// 8 keeps the buffers within ~0.3 GB (inference) and uses the cores well; values below 1 count as 1.
+    public var maximumBatch = 8
+    /// Images per forward-and-backward pass (more memory per image: every activation is kept).
+    public var maximumGradientBatch = 8
+
+    let folded: FoldedNetwork
+    let tape: TapeNetwork
+    private let pool = WorkspacePool()
+
+    init(folded: FoldedNetwork, tape: TapeNetwork, source: String) {
+        self.folded = folded
+        self.tape = tape
+        self.source = source
+    }
+
+    // MARK: - Fast path
+
+    /// One vector of `classCount` logits per image. Images must share a size.
+    ///
+    /// - Throws: `ModelError.mixedImageSizes`. An empty list gives an empty result.
+    public func logits(_ images: [RGBImage]) throws -> [[Float]] {
+        try checkSizes(images)
+        var result: [[Float]] = []
+        result.reserveCapacity(images.count)
+        for start in stride(from: 0, to: images.count, by: max(1, maximumBatch)) {
+            let batch = Array(images[start..<min(images.count, start + max(1, maximumBatch))])
+            result += run(batch, labels: nil).logits
+        }
+        return result
+    }
+
+    /// The gradient of `CE(f(image), label)` with respect to each image's 0–255 samples, laid out
+    /// like `RGBImage.pixels` (`3·width·height` values, interleaved R, G, B).
+    ///
+    /// - Throws: `ModelError.mixedImageSizes` or `.invalidLabels` (count or range).
+    public func inputGradients(_ images: [RGBImage], labels: [Int]) throws -> [[Float]] {
+        try logitsAndInputGradients(images, labels: labels).gradients
+    }
+
+    /// The logits and the input gradients of one forward-and-backward pass (see `inputGradients`).
+    /// Each image's gradient is that of its own loss: the batch does not mix them.
+    public func logitsAndInputGradients(_ images: [RGBImage], labels: [Int]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        try checkSizes(images)
+        try checkLabels(labels, count: images.count)
+        var logits: [[Float]] = [], gradients: [[Float]] = []
+        let step = max(1, maximumGradientBatch)
+        for start in stride(from: 0, to: images.count, by: step) {
+            let end = min(images.count, start + step)
+            let part = run(Array(images[start..<end]), labels: Array(labels[start..<end]))
+            logits += part.logits
+            gradients += part.gradients
+        }
+        return (logits, gradients)
+    }
+
+    /// One vector of logits per image of `pixels`, a float batch `[count, height, width, 3]` of
+    /// 0–255 values (not necessarily integers: for finite differences or iterative attacks).
+    ///
+    /// - Throws: `ModelError.invalidInput` when `pixels.count != count · height · width · 3`.
+    public func logits(pixels: [Float], count: Int, height: Int, width: Int) throws -> [[Float]] {
+        try checkPixels(pixels, count: count, height: height, width: width)
+        var result: [[Float]] = []
+        let step = max(1, maximumBatch), perImage = 3 * height * width
+        for start in stride(from: 0, to: count, by: step) {
+            let part = min(count, start + step) - start
+            result += pixels.withUnsafeBufferPointer { source in
+                run(count: part, height: height, width: width, labels: nil) { target in
+                    for i in 0..<(part * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
+                }.logits
+            }
+        }
+        return result
+    }
+
+    /// `logitsAndInputGradients` for a float batch `[count, height, width, 3]` of 0–255 values.
+    ///
+    /// - Throws: `ModelError.invalidInput` or `.invalidLabels`.
+    public func logitsAndInputGradients(pixels: [Float], count: Int, height: Int, width: Int, labels: [Int]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        try checkPixels(pixels, count: count, height: height, width: width)
+        try checkLabels(labels, count: count)
+        var logits: [[Float]] = [], gradients: [[Float]] = []
+        let step = max(1, maximumGradientBatch), perImage = 3 * height * width
+        for start in stride(from: 0, to: count, by: step) {
+            let end = min(count, start + step)
+            let part = pixels.withUnsafeBufferPointer { source in
+                run(count: end - start, height: height, width: width, labels: Array(labels[start..<end])) { target in
+                    for i in 0..<((end - start) * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
+                }
+            }
+            logits += part.logits
+            gradients += part.gradients
+        }
+        return (logits, gradients)
+    }
+
+    /// One batch of 8-bit images through the folded network; with `labels`, also the backward pass.
+    private func run(_ images: [RGBImage], labels: [Int]?) -> (logits: [[Float]], gradients: [[Float]]) {
+        let perImage = 3 * images[0].height * images[0].width
+        return run(count: images.count, height: images[0].height, width: images[0].width, labels: labels) { target in
+            for (n, image) in images.enumerated() {
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    let row = target + n * perImage
+                    // (x − 127) / 128; 1/128 is exact, so this equals the division.
+                    for i in 0..<perImage { row[i] = (Float(pixels[i]) - 127) * (1 / 128) }
+                }
+            }
+        }
+    }
+
+    /// One batch through the folded network: `fill` writes the normalised input
+    /// `[count, height, width, 3]`; with `labels`, the backward pass follows.
+    private func run(count: Int, height: Int, width: Int, labels: [Int]?,
+                     fill: (UnsafeMutablePointer<Float>) -> Void) -> (logits: [[Float]], gradients: [[Float]]) {
+        let key = WorkspacePool.Key(batch: count, height: height, width: width, keepsActivations: labels != nil)
+        let ws = pool.take(key) {
+            Workspace(network: folded, batch: key.batch, height: key.height, width: key.width,
+                      keepsActivations: key.keepsActivations)
+        }
+        defer { pool.giveBack(ws) }
+        fill(ws.input)
+        folded.forward(ws)
+        let classes = folded.classes, perImage = 3 * height * width
+        let logits = (0..<count).map { n in Array(UnsafeBufferPointer(start: ws.logits + n * classes, count: classes)) }
+        guard let labels else { return (logits, []) }
+        folded.backward(ws, labels: labels)
+        let gradients = (0..<count).map { n -> [Float] in
+            let source = ws.inputGradient! + n * perImage
+            // d/dx of (x − 127)/128 is 1/128.
+            return (0..<perImage).map { source[$0] * (1 / 128) }
+        }
+        return (logits, gradients)
+    }
+
+    // MARK: - Tape path
+
+    /// The same logits and input gradients as `logitsAndInputGradients`, computed on the `Tensors`
+    /// tape with unfused BatchNorm: the slow reference for the hand-written backward pass.
+    public func tapeLogitsAndInputGradients(_ images: [RGBImage], labels: [Int]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        try checkSizes(images)
+        try checkLabels(labels, count: images.count)
+        guard let first = images.first else { return ([], []) }
+        let pixels = Tensor(shape: [images.count, first.height, first.width, 3],
+                            scalars: images.flatMap { $0.pixels.map(Float.init) }, requiresGrad: true)
+        let logits = tape.logits(pixels)
+        logits.crossEntropy(labels: labels, reduction: .sum).backward()
+        let classes = folded.classes, perImage = 3 * first.height * first.width
+        let logitValues = logits.scalars, gradientValues = pixels.grad!.scalars
+        return ((0..<images.count).map { Array(logitValues[($0 * classes)..<(($0 + 1) * classes)]) },
+                (0..<images.count).map { Array(gradientValues[($0 * perImage)..<(($0 + 1) * perImage)]) })
+    }
+
+    // MARK: - Checks
+
+    private func checkSizes(_ images: [RGBImage]) throws {
+        guard let first = images.first else { return }
+        for (index, image) in images.enumerated() where image.width != first.width || image.height != first.height {
+            throw ModelError.mixedImageSizes(index: index, width: image.width, height: image.height,
+                                             expectedWidth: first.width, expectedHeight: first.height)
+        }
+    }
+
+    private func checkPixels(_ pixels: [Float], count: Int, height: Int, width: Int) throws {
+        guard count >= 0, height >= 1, width >= 1, pixels.count == count * height * width * 3 else {
+            throw ModelError.invalidInput("\(pixels.count) values for \(count) images of \(width)×\(height)×3")
+        }
+    }
+
+    private func checkLabels(_ labels: [Int], count: Int) throws {
+        guard labels.count == count else {
+            throw ModelError.invalidLabels("\(labels.count) labels for \(count) images")
+        }
+        if let index = labels.firstIndex(where: { !(0..<classCount).contains($0) }) {
+            throw ModelError.invalidLabels("label \(labels[index]) of image \(index) is outside 0..<\(classCount)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Dispatch
+import Foundation
+import _Kernels
+
+// MARK: - The fast path: BN folded, ReLU6 fused, straight on _Kernels
+
+/// One MBConv block with its BatchNorms folded into the convolutions.
+struct FoldedBlock {
+    /// 1×1 expansion with ReLU6, absent when the expansion factor is 1.
+    let expand: FoldedConv?
+    /// k×k depthwise convolution with ReLU6.
+    let depthwise: FoldedConv
+    /// 1×1 projection, no activation.
+    let project: FoldedConv
+    /// Whether the block input is added to the projection.
+    let hasResidual: Bool
+}
+
+/// EfficientNet-Lite0 for inference and input gradients without a tape: every convolution has its
+/// BatchNorm folded in and its ReLU6 fused as a clamp epilogue, so a forward pass is 50
+/// `Kernels.conv2d` calls, a pooling loop and one GEMM. The backward pass is written by hand:
+/// the adjoint of each layer on the same folded weights, with the ReLU6 masks from the saved
+/// outputs. It is checked against the tape version (`TapeNetwork`) and finite differences.
+final class FoldedNetwork {
+    let stem: FoldedConv
+    let blocks: [FoldedBlock]
+    let head: FoldedConv
+    /// `[classes, headChannels]`, PyTorch's `nn.Linear` layout.
+    let fcWeight: [Float]
+    /// `[classes]`.
+    let fcBias: [Float]
+    /// Number of classes (1000).
+    let classes: Int
+
+    init(stem: FoldedConv, blocks: [FoldedBlock], head: FoldedConv, fcWeight: [Float], fcBias: [Float]) {
+        self.stem = stem
+        self.blocks = blocks
+        self.head = head
+        self.fcWeight = fcWeight
+        self.fcBias = fcBias
+        self.classes = fcBias.count
+    }
+
+    // MARK: - Forward
+
+    /// Runs the network on `workspace.input` (already normalised) and leaves the logits in
+    /// `workspace.logits`. With `keepsActivations`, every ReLU6 output stays in its own buffer.
+    func forward(_ ws: Workspace) {
+        stem.forward(ws.stemGeometry, input: ws.input, output: ws.stemOutput)
+        var x = UnsafePointer(ws.stemOutput)
+        var next = ws.blockOutputs.0
+        for (b, block) in blocks.enumerated() {
+            let g = ws.blockGeometries[b]
+            var h = x
+            if let expand = block.expand, let geometry = g.expand, let out = ws.expandOutputs[b] {
+                expand.forward(geometry, input: h, output: out)
+                h = UnsafePointer(out)
+            }
+            block.depthwise.forward(g.depthwise, input: h, output: ws.depthwiseOutputs[b])
+            block.project.forward(g.project, input: ws.depthwiseOutputs[b], output: next)
+            if block.hasResidual {
+                addInPlace(next, x, count: g.project.outputCount)
+            }
+            x = UnsafePointer(next)
+            next = next == ws.blockOutputs.0 ? ws.blockOutputs.1 : ws.blockOutputs.0
+        }
+        head.forward(ws.headGeometry, input: x, output: ws.headOutput)
+        averagePool(ws.headOutput, batch: ws.batch, positions: ws.headGeometry.outHeight * ws.headGeometry.outWidth,
+                    channels: head.outChannels, into: ws.pooled)
+        // n c, k c -> n k
+        fcWeight.withUnsafeBufferPointer { w in
+            Kernels.sgemm(transposeA: false, transposeB: true, m: ws.batch, n: classes, k: head.outChannels,
+                          alpha: 1, a: ws.pooled, lda: head.outChannels, b: w.baseAddress!, ldb: head.outChannels,
+                          beta: 0, c: ws.logits, ldc: classes)
+        }
+        for n in 0..<ws.batch {
+            for k in 0..<classes { ws.logits[n * classes + k] += fcBias[k] }
+        }
+    }
+
+    // MARK: - Backward
+
+    /// The gradient of `Σ_n CE(logits_n, labels[n])` with respect to the normalised input, into
+    /// `workspace.inputGradient`, after `forward` ran with `keepsActivations`. Overwrites
+    /// `workspace.logits` and `workspace.pooled` with their gradients.
+    func backward(_ ws: Workspace, labels: [Int]) {
+        guard let (gradA, gradB, gradC) = ws.gradients, let inputGradient = ws.inputGradient else {
+            preconditionFailure("FoldedNetwork.backward needs a workspace that keeps activations")
+        }
+        // dCE/dz = softmax(z) − onehot(y), per image.
+        for n in 0..<ws.batch {
+            let row = ws.logits + n * classes
+            var peak = -Float.infinity
+            for k in 0..<classes { peak = max(peak, row[k]) }
+            var total: Float = 0
+            for k in 0..<classes {
+                row[k] = exp(row[k] - peak)
+                total += row[k]
+            }
+            let inverse = 1 / total
+            for k in 0..<classes { row[k] *= inverse }
+            row[labels[n]] -= 1
+        }
+        // n k, k c -> n c
+        fcWeight.withUnsafeBufferPointer { w in
+            Kernels.sgemm(transposeA: false, transposeB: false, m: ws.batch, n: head.outChannels, k: classes,
+                          alpha: 1, a: ws.logits, lda: classes, b: w.baseAddress!, ldb: head.outChannels,
+                          beta: 0, c: ws.pooled, ldc: head.outChannels)
+        }
+        // The mean spreads dPooled/(h·w) over every position; ReLU6 passes it where 0 < y < 6.
+        let positions = ws.headGeometry.outHeight * ws.headGeometry.outWidth
+        let channels = head.outChannels
+        let share = 1 / Float(positions)
+        for n in 0..<ws.batch {
+            for p in 0..<positions {
+                let offset = (n * positions + p) * channels
+                for c in 0..<channels {
+                    let y = ws.headOutput[offset + c]
+                    gradA[offset + c] = y > 0 && y < 6 ? ws.pooled[n * channels + c] * share : 0
+                }
+            }
+        }
+        head.backwardInput(ws.headGeometry, gradOutput: gradA, gradInput: gradB)
+
+        // g holds dL/d(block output); the other two buffers take the intermediate gradients.
+        var (g, spare1, spare2) = (gradB, gradA, gradC)
+        for b in stride(from: blocks.count - 1, through: 0, by: -1) {
+            let block = blocks[b], geometry = ws.blockGeometries[b]
+            block.project.backwardInput(geometry.project, gradOutput: g, gradInput: spare1)
+            maskClamped(spare1, by: ws.depthwiseOutputs[b], count: geometry.depthwise.outputCount)
+            block.depthwise.backwardInput(geometry.depthwise, gradOutput: spare1, gradInput: spare2)
+            var result = spare2
+            if let expand = block.expand, let expandGeometry = geometry.expand, let saved = ws.expandOutputs[b] {
+                maskClamped(spare2, by: saved, count: expandGeometry.outputCount)
+                expand.backwardInput(expandGeometry, gradOutput: spare2, gradInput: spare1)
+                result = spare1
+            }
+            if block.hasResidual {
+                addInPlace(result, g, count: geometry.project.outputCount)
+            }
+            let others = [gradA, gradB, gradC].filter { $0 != result }
+            (g, spare1, spare2) = (result, others[0], others[1])
+        }
+        maskClamped(g, by: ws.stemOutput, count: ws.stemGeometry.outputCount)
+        stem.backwardInput(ws.stemGeometry, gradOutput: g, gradInput: inputGradient)
+    }
+}
+
+// MARK: - Elementwise helpers
+
+/// Splits `0..<count` into one chunk per core when `count` is large enough to pay for the dispatch
+/// (~64 K floats), else runs it in one call.
+@inline(__always)
+func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = count >= 1 << 16 ? processorCount : 1
+    if chunks == 1 {
+        body(0..<count)
+        return
+    }
+    let size = (count + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let range = (chunk * size)..<min(count, (chunk + 1) * size)
+        if !range.isEmpty { body(range) }
+    }
+}
+
+/// Active processors, at least 1.
+let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+/// `dst[i] += src[i]` for `i < count`.
+func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    forEachChunk(count: count) { range in
+        for i in range { dst[i] += src[i] }
+    }
+}
+
+/// The ReLU6 backward rule: `grad[i] = 0` unless `0 < saved[i] < 6` (PyTorch's hardtanh convention).
+func maskClamped(_ grad: UnsafeMutablePointer<Float>, by saved: UnsafePointer<Float>, count: Int) {
+    forEachChunk(count: count) { range in
+        for i in range {
+            let y = saved[i]
+            grad[i] = y > 0 && y < 6 ? grad[i] : 0
+        }
+    }
+}
+
+/// `out[n, c] = mean over p of input[n, p, c]` for an NHWC input with `positions = h·w`.
+func averagePool(_ input: UnsafePointer<Float>, batch: Int, positions: Int, channels: Int,
+                 into out: UnsafeMutablePointer<Float>) {
+    let scale = 1 / Float(positions)
+    for n in 0..<batch {
+        let row = out + n * channels
+        row.initialize(repeating: 0, count: channels)
+        for p in 0..<positions {
+            let source = input + (n * positions + p) * channels
+            for c in 0..<channels { row[c] += source[c] }
+        }
+        for c in 0..<channels { row[c] *= scale }
+    }
+}

@@ -1,0 +1,59 @@
+// MARK: - Errors
+
+/// Why EfficientNet-Lite0 could not be loaded or run. Every description names the file or the
+/// value and the reason; problems with the weights file also say how to install it.
+public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
+    /// No weights file was found; `searched` lists the paths tried, in order.
+    case weightsNotFound(searched: [String])
+    /// The file exists but could not be read or parsed (`reason` says what is wrong, naming the
+    /// tensor when one is at fault: truncated data, a bad header, a wrong dtype).
+    case weightsUnreadable(path: String, reason: String)
+    /// The file's SHA-256 is not that of the converted EfficientNet-Lite0 weights.
+    case checksumMismatch(path: String, expected: String, observed: String)
+    /// Tensors the architecture needs that the file lacks, by name.
+    case missingTensors(path: String, names: [String])
+    /// Tensors in the file that the architecture does not use, by name.
+    case unexpectedTensors(path: String, names: [String])
+    /// A tensor whose shape differs from the architecture's (PyTorch layout, e.g. OIHW).
+    case shapeMismatch(path: String, name: String, expected: [Int], observed: [Int])
+    /// Images of one batch must share a size.
+    case mixedImageSizes(index: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
+    /// A float pixel batch whose size does not match its declared shape.
+    case invalidInput(String)
+    /// A label outside 0..<1000, or a label count that differs from the image count.
+    case invalidLabels(String)
+
+    /// How to get a good weights file; appended to every weights error.
+    static let installHint = "run Scripts/setup.sh (or Scripts/fetch_weights.sh) to download and "
+        + "install the weights, or pass --weights PATH"
+
+    /// A one-line message naming the file or value and the reason.
+    public var description: String {
+        switch self {
+        case .weightsNotFound(let searched):
+            return "EfficientNet-Lite0 weights not found (looked for \(searched.joined(separator: ", "))); "
+                + Self.installHint
+        case .weightsUnreadable(let path, let reason):
+            return "cannot read weights \(path): \(reason); " + Self.installHint
+        case .checksumMismatch(let path, let expected, let observed):
+            return "weights \(path) are corrupt or not EfficientNet-Lite0: SHA-256 \(observed), expected "
+                + "\(expected); " + Self.installHint
+        case .missingTensors(let path, let names):
+            return "weights \(path) lack \(names.count) tensor(s): \(names.joined(separator: ", ")); "
+                + Self.installHint
+        case .unexpectedTensors(let path, let names):
+            return "weights \(path) hold \(names.count) unexpected tensor(s): \(names.joined(separator: ", ")); "
+                + Self.installHint
+        case .shapeMismatch(let path, let name, let expected, let observed):
+            return "weights \(path): tensor \(name) has shape \(observed), expected \(expected); "
+                + Self.installHint
+        case .mixedImageSizes(let index, let width, let height, let expectedWidth, let expectedHeight):
+            return "image \(index) is \(width)×\(height) but the batch is \(expectedWidth)×\(expectedHeight); "
+                + "one batch must share a size"
+        case .invalidInput(let reason):
+            return "invalid input: \(reason)"
+        case .invalidLabels(let reason):
+            return "invalid labels: \(reason)"
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder: replaced by EfficientNet-Lite0.
-public enum ModelsPlaceholder {}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Imaging
+import Metrics
+import Models
+
+/// `sanitize attack`: one FGSM image, with what it does to the classifier (PROTOCOL §3).
+struct Attack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attack one image with FGSM and write the adversarial image as a lossless PNG.",
+        discussion: """
+            x_adv = clip(x0 + eps · sign(∇ₓ CE(f(x0), y)), 0, 255) on the 224×224 model view x0. \
+            y is --label when given, else the clean top-1 prediction. Prints the clean and \
+            adversarial top-1 with probabilities, the L∞ norm, the number of changed pixels, and \
+            the PSNR and MS-SSIM of x_adv against x0.
+
+            Example:
+              sanitize attack Fixtures/images/chelsea.png --eps 4 --output adv.png --figure fig.svg
+            """)
+
+    @Argument(help: "The image to attack (PNG, JPEG, WebP or JPEG 2000).")
+    var image: String
+
+    @Option(help: "The budget in 8-bit levels: --eps 4 means ±4/255.")
+    var eps: Int?
+
+    @Option(name: .customLong("eps-bits"), help: "The budget that fits in k least significant bits: eps = 2^k − 1.")
+    var epsBits: Int?
+
+    @Option(help: "The ground-truth ImageNet class 0…999 to attack; default: the clean top-1.")
+    var label: Int?
+
+    @Option(help: "Where to write x_adv (8-bit PNG, lossless).")
+    var output: String
+
+    @Option(help: "Also write a figure like the paper's Fig. 1 (SVG): clean, amplified perturbation, adversarial, sanitised.")
+    var figure: String?
+
+    @Option(name: .customLong("figure-codec"), help: "The codec setting that sanitises the figure's last panel.")
+    var figureCodec: String = "jpeg:50"
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard (eps == nil) != (epsBits == nil) else { throw ValidationError("give exactly one of --eps and --eps-bits") }
+        if let eps, !(0...255).contains(eps) { throw ValidationError("--eps must be 0…255 levels, got \(eps)") }
+        if let epsBits, !(1...8).contains(epsBits) { throw ValidationError("--eps-bits must be 1…8, got \(epsBits)") }
+        if let label, !(0..<1000).contains(label) { throw ValidationError("--label must be a class 0…999, got \(label)") }
+        let settings = try CodecSetting.parseList(figureCodec)
+        guard settings.count == 1 else { throw ValidationError("--figure-codec takes one setting, e.g. jpeg:50; got '\(figureCodec)'") }
+    }
+
+    func run() throws {
+        let budget = eps ?? FGSM.budget(bits: epsBits!)
+        let clean = try ModelView.apply(ImageFile.read(image))
+        let classifier = try model.load()
+        let cleanPrediction = Prediction(logits: try classifier.logits([clean])[0])
+        let y = label ?? cleanPrediction.label
+        let gradient = try classifier.inputGradients([clean], labels: [y])[0]
+        let adversarial = FGSM.perturb(clean, gradient: gradient, eps: budget)
+        try ImageFile.writePNG(adversarial, to: output)
+
+        let adversarialPrediction = Prediction(logits: try classifier.logits([adversarial])[0])
+        let distance = Perturbation(clean: clean, adversarial: adversarial)
+        print("attacked label: \(y) \(className(y))\(label == nil ? " (clean top-1)" : "")")
+        print("clean:       \(describe(cleanPrediction))")
+        print("adversarial: \(describe(adversarialPrediction))")
+        print("eps: \(budget) levels, L∞: \(distance.linf), changed pixels: \(distance.changedPixels) of \(clean.pixelCount)")
+        print(String(format: "PSNR: %.2f dB, MS-SSIM: %.6f", try ImageQuality.psnr(clean, adversarial),
+                     try ImageQuality.msssim(clean, adversarial)))
+        print("wrote \(output)")
+
+        if let figure {
+            let setting = try CodecSetting.parseList(figureCodec)[0]
+            let sanitised = try roundTrip(adversarial, setting).decoded
+            let sanitisedPrediction = Prediction(logits: try classifier.logits([sanitised])[0])
+            let svg = try AttackFigure(
+                clean: clean, adversarial: adversarial, sanitised: sanitised, eps: budget,
+                captions: [caption("clean", cleanPrediction), "perturbation ×\(AttackFigure.amplification(eps: budget))",
+                           caption("FGSM eps \(budget)", adversarialPrediction),
+                           caption("\(setting)", sanitisedPrediction)]).svg()
+            try ImageFile.writeBytes(Array(svg.utf8), to: figure)
+            print("wrote \(figure)")
+        }
+    }
+
+    private func className(_ k: Int) -> String { "\"\(imageNetClassNames[k])\"" }
+    private func describe(_ p: Prediction) -> String {
+        String(format: "%d %@ p=%.4f", p.label, className(p.label), p.confidence)
+    }
+    private func caption(_ title: String, _ p: Prediction) -> String {
+        String(format: "%@: %@ (%.2f)", title, imageNetClassNames[p.label], p.confidence)
+    }
+}

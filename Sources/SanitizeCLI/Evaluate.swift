@@ -1,0 +1,117 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Imaging
+
+/// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (PROTOCOL §6–7).
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attack images with FGSM, sanitise them with codecs, classify, and write a results CSV.",
+        discussion: """
+            For every image (the model view of PROTOCOL §1), every eps and every codec setting \
+            (plus the 'none' baseline), one row: image,label,eps,codec,quality,bytes,bpp,pred,\
+            confidence,correct,signed_confidence,msssim,psnr. Rows are appended whole, so an \
+            interrupted sweep can be continued with --resume; a bad image is reported and skipped. \
+            At the end the summary CSV is written and an accuracy table (eps × codec:quality) printed.
+
+            Example:
+              sanitize evaluate Fixtures/images --eps 0,1,2,4,8,16 --codec jpeg:10,25,50,75,90 \\
+                  --codec webp:10,50,90 --codec jpeg2000:100,50,20,10 --output results.csv
+            """)
+
+    @Argument(help: "Image files, or folders whose files are all swept (sorted by name).")
+    var inputs: [String]
+
+    @Option(help: "FGSM budgets in 8-bit levels, comma-separated (0 is the clean image).")
+    var eps: String = "0,1,2,4,8,16"
+
+    @Option(name: .customLong("eps-bits"),
+            help: "Also sweep the budgets that fit in k least significant bits (2^k − 1 levels), comma-separated.")
+    var epsBits: String?
+
+    @Option(name: .customLong("codec"),
+            help: "A codec and its settings, e.g. jpeg:10,50,90, webp:50 or jpeg2000:100,20 (compression ratios). Repeatable; 'none' is always included.")
+    var codecs: [String] = []
+
+    @Option(help: "The results CSV, one row per image × eps × codec × quality.")
+    var output: String
+
+    @Option(help: "The summary CSV, one row per eps × codec × quality (default: <output> with '-summary' before '.csv').")
+    var summary: String?
+
+    @Option(help: "A CSV 'image,label' of ground-truth ImageNet classes; otherwise the clean top-1 is attacked.")
+    var labels: String?
+
+    @Flag(help: "Continue an interrupted sweep with the same settings: completed rows are kept and skipped.")
+    var resume = false
+
+    @Option(help: "Images per batch; larger batches amortise model calls, smaller ones bound memory.")
+    var batchSize = 4
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        _ = try epsilons()
+        _ = try settings()
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
+    /// The budgets from --eps and --eps-bits, in the order given.
+    func epsilons() throws -> [Int] {
+        var values: [Int] = []
+        for part in eps.split(separator: ",") {
+            guard let v = Int(part.trimmingCharacters(in: .whitespaces)), (0...255).contains(v) else {
+                throw ValidationError("--eps takes levels 0…255 separated by commas; '\(part)' is not one")
+            }
+            values.append(v)
+        }
+        for part in (epsBits ?? "").split(separator: ",") {
+            guard let k = Int(part.trimmingCharacters(in: .whitespaces)), (1...8).contains(k) else {
+                throw ValidationError("--eps-bits takes bit counts 1…8 separated by commas; '\(part)' is not one")
+            }
+            values.append(FGSM.budget(bits: k))
+        }
+        guard !values.isEmpty else { throw ValidationError("--eps needs at least one budget") }
+        return values
+    }
+
+    /// The codec settings from every --codec option.
+    func settings() throws -> [CodecSetting] {
+        try codecs.flatMap { try CodecSetting.parseList($0) }
+    }
+
+    func run() throws {
+        let plan = try SweepPlan(
+            epsilons: try epsilons(), settings: try settings(),
+            labels: try labels.map { try SweepPlan.readLabels(path: $0) } ?? [:],
+            weights: try model.weightsDescription())
+        let images = try ImageList.expand(inputs)
+        let results = try ResultsFile(path: output, header: ResultRow.header,
+                                      settings: plan.recordedSettings, resume: resume)
+        let summaryPath = summary ?? ImageList.summaryPath(for: output)
+        let classifier = try model.load()
+        let sweep = Sweep(plan: plan, classifier: classifier)
+        sweep.batchSize = batchSize
+
+        let line = ProgressLine(label: "evaluate")
+        let skipped = try sweep.run(images: images, results: results) { p in
+            let rate = Double(p.rowsWritten) / max(p.seconds, 1e-9)
+            let eta = rate > 0 ? Double(p.rowsRemaining) / rate : 0
+            line.update("\(p.imagesDone)/\(p.imagesTotal) images, \(p.rowsWritten) rows, "
+                + String(format: "%.1f rows/s, ETA %@", rate, ProgressLine.duration(eta)))
+        }
+        line.finish()
+
+        var accumulator = SummaryAccumulator()
+        try ResultRow.forEach(path: output) { accumulator.add($0) }
+        let table = accumulator.summary
+        try ImageFile.writeBytes(Array(([SummaryRow.header] + table.map(\.csvLine)).joined(separator: "\n").utf8) + [10],
+                                 to: summaryPath)
+        print("Accuracy (%), \(table.map(\.images).max() ?? 0) images; rows in \(output), summary in \(summaryPath)")
+        print(SummaryRow.accuracyTable(table))
+        for s in skipped { FileHandle.standardError.write(Data("warning: skipped \(s)\n".utf8)) }
+        if !skipped.isEmpty {
+            FileHandle.standardError.write(Data("warning: \(skipped.count) image(s) skipped; the other rows are complete\n".utf8))
+        }
+    }
+}

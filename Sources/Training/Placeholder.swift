@@ -1,0 +1,2 @@
+/// Placeholder until the training code lands.
+public enum TrainingPlaceholder {}
