@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Golden"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
