@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the fixtures of Fixtures/malformed/: valid-but-unusual PNGs (in valid/) whose pixels
-Tests/ImagingTests recompute from the same formulas, and malformed files (in the top folder).
+"""Writes the fixtures of Fixtures/malformed/: valid-but-unusual files (in valid/) that must
+decode, and malformed files (in the top folder) that must be refused with a clear error.
 
-Run from anywhere with a plain python3 (stdlib only, plus the cjpeg/cwebp/opj_compress
-command-line tools for the truncated and bomb files): `python3 Fixtures/malformed/generate.py`.
-The outputs are committed; rerunning reproduces them byte for byte."""
+The valid PNGs are written by the small PNG writer below from formulas that
+Tests/ImagingTests/PNGTests.swift repeats. The malformed files are built byte by byte (huge
+declared sizes, a progressive-scan bomb) or cut from files made by cjpeg, cwebp, img2webp and
+opj_compress (Debian: libjpeg-turbo-progs, webp, libopenjp2-tools).
+
+Run: `python3 Fixtures/malformed/generate.py`. The outputs are committed; rerunning reproduces
+them (the tools are deterministic)."""
 
 import os
 import random
@@ -108,5 +112,114 @@ def valid_pngs():
           png(3, 4, lambda x, y: (palette_index(x, y, 16),), palette=pal16,
               extra=chunk(b"tRNS", bytes(range(0, 256, 16)))))
 
+# ---------------------------------------------------------------- malformed files
+
+def tool_output(command, suffix, data):
+    """Runs `command` (with {in} and {out} placeholders) on `data` written to a temp file."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "in" + suffix[0])
+        target = os.path.join(folder, "out" + suffix[1])
+        with open(source, "wb") as f:
+            f.write(data)
+        subprocess.run([part.format(i=source, o=target) for part in command], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(target, "rb") as f:
+            return f.read()
+
+def ppm(width, height):
+    pixels = bytes(v for y in range(height) for x in range(width) for v in rgb8(x * 3, y * 2))
+    return b"P6\n%d %d\n255\n" % (width, height) + pixels
+
+def segment(marker, payload):
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+# The standard luminance DC Huffman table (ITU-T T.81, K.3): code lengths, then symbols 0–11.
+DC_BITS = bytes([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+DC_VALUES = bytes(range(12))
+
+def gray_jpeg_header(sof, width, height):
+    return (b"\xff\xd8" + segment(0xDB, b"\x00" + bytes([1] * 64))
+            + segment(sof, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+            + segment(0xC4, b"\x00" + DC_BITS + DC_VALUES))
+
+# A DC-only scan of one gray component; its data byte codes DC difference category 0 ("00")
+# followed by 1-bits of padding.
+DC_SCAN = segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x3f"
+
+def malformed():
+    write(HERE, "empty.png", b"")
+    write(HERE, "one-byte.jpg", b"\xff")
+    write(HERE, "random.png", bytes(random.Random(7).randrange(256) for _ in range(4096)))
+    write(HERE, "text.jpg", b"This is a text file that was given a .jpg extension.\n")
+    write(HERE, "signature-only.png", b"\x89PNG\r\n\x1a\n")
+
+    jpeg = tool_output(["cjpeg", "-quality", "80", "-outfile", "{o}", "{i}"], (".ppm", ".jpg"), ppm(64, 48))
+    png_file = png(2, 8, rgb8)
+    webp = tool_output(["cwebp", "-quiet", "-q", "80", "{i}", "-o", "{o}"], (".ppm", ".webp"), ppm(64, 48))
+    j2k = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-r", "10"], (".ppm", ".j2k"), ppm(64, 48))
+    jp2 = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-r", "10"], (".ppm", ".jp2"), ppm(64, 48))
+    write(HERE, "truncated.jpg", jpeg[: len(jpeg) * 6 // 10])
+    write(HERE, "truncated-header.jpg", jpeg[:40])
+    write(HERE, "truncated.png", png_file[: len(png_file) * 6 // 10])
+    write(HERE, "truncated.webp", webp[: len(webp) * 6 // 10])
+    write(HERE, "truncated.j2k", j2k[: len(j2k) * 6 // 10])
+    write(HERE, "truncated-header.j2k", j2k[:30])
+    write(HERE, "truncated.jp2", jp2[: len(jp2) * 6 // 10])
+    crc = len(png_file) - 12 - 1  # the last byte of IDAT's CRC, just before the 12-byte IEND
+    write(HERE, "bad-crc.png", png_file[:crc] + bytes([png_file[crc] ^ 0xFF]) + png_file[crc + 1:])
+
+    # Huge declared sizes in a few hundred bytes at most.
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    write(HERE, "huge.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+          + chunk(b"IDAT", zlib.compress(b"\x00" * 1000, 9)) + chunk(b"IEND", b""))
+    write(HERE, "huge.jpg", gray_jpeg_header(0xC0, 60000, 60000) + DC_SCAN + b"\xff\xd9")
+    siz = j2k.index(b"\xff\x51")
+    patched = bytearray(j2k[:200])
+    for offset in (4, 8, 20, 24):  # Xsiz, Ysiz, XTsiz, YTsiz after the marker and its length
+        patched[siz + 2 + offset: siz + 6 + offset] = struct.pack(">I", 60000)
+    write(HERE, "huge.j2k", bytes(patched))
+    for offset in (20, 24):  # 1×1 tiles: 3.6 billion tiles
+        patched[siz + 2 + offset: siz + 6 + offset] = struct.pack(">I", 1)
+    write(HERE, "huge-tiles.j2k", bytes(patched))
+    vp8 = bytearray(webp)
+    start = vp8.index(b"\x9d\x01\x2a")
+    vp8[start + 3: start + 7] = struct.pack("<HH", 16383, 16383)
+    write(HERE, "huge.webp", bytes(vp8))
+
+    # A progressive JPEG of one 8×8 block with 5000 DC scans: each is valid, and together they
+    # make the decoder re-run its scan machinery thousands of times.
+    write(HERE, "scan-bomb.jpg", gray_jpeg_header(0xC2, 8, 8) + DC_SCAN * 5000 + b"\xff\xd9")
+
+    # Refused explicitly: animated WebP (two frames).
+    with tempfile.TemporaryDirectory() as folder:
+        frames = [os.path.join(folder, f"frame{i}.png") for i in range(2)]
+        for path, pixel in zip(frames, [rgb8, lambda x, y: rgb8(y, x)]):
+            with open(path, "wb") as f:
+                f.write(png(2, 8, pixel))
+        out = os.path.join(folder, "animated.webp")
+        subprocess.run(["img2webp", "-lossy", "-q", "50", "-d", "100"] + frames + ["-o", out], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            write(HERE, "animated.webp", f.read())
+
+def valid_others():
+    """Valid files that are unusual: a PNG named .jpg; a CMYK JPEG as Photoshop and Pillow write
+    it (Adobe marker, inverted CMYK) with Pillow's own RGB decoding of it as the expected result.
+    The CMYK part needs Pillow (e.g. /work/venv/bin/python) and is skipped with a note otherwise."""
+    write(VALID, "png-named.jpg", png(2, 8, rgb8))
+    try:
+        from PIL import Image
+    except ImportError:
+        print("Pillow not found: cmyk.jpg and cmyk.expected.png left as they are")
+        return
+    source = Image.new("CMYK", (W * 3, H * 3))
+    source.putdata([(x * 7 % 256, y * 9 % 256, (x + y) * 5 % 256, (x * y) % 97)
+                    for y in range(H * 3) for x in range(W * 3)])
+    path = os.path.join(VALID, "cmyk.jpg")
+    source.save(path, quality=90)
+    Image.open(path).convert("RGB").save(os.path.join(VALID, "cmyk.expected.png"))
+
 if __name__ == "__main__":
     valid_pngs()
+    valid_others()
+    malformed()

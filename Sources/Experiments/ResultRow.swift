@@ -70,6 +70,32 @@ public struct SweepKey: Hashable, Sendable {
 
 /// The few CSV rules the results files need.
 enum CSV {
+    /// Calls `body` with each line (1-based number, without the newline), reading in 1 MiB chunks
+    /// so that memory does not grow with the file. A last line without a newline is included.
+    static func forEachLine(path: String, _ body: (Int, Substring) throws -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ResultsFileError(description: "\(path): cannot be read")
+        }
+        defer { try? handle.close() }
+        var pending: [UInt8] = []
+        var number = 0
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            pending += chunk
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                number += 1
+                try body(number, Substring(String(decoding: pending[start..<newline], as: UTF8.self)))
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+            if chunk.isEmpty { break }
+        }
+        if !pending.isEmpty {
+            try body(number + 1, Substring(String(decoding: pending, as: UTF8.self)))
+        }
+    }
+
     /// `%.6g`: up to 6 significant digits, `inf` and `nan` spelled as such.
     static func number(_ x: Double) -> String {
         if x.isNaN { return "nan" }

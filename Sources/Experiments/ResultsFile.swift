@@ -66,7 +66,7 @@ public final class ResultsFile {
                     or choose another --output
                     """)
             }
-            completed = try Self.repairAndReadKeys(path: path, header: header)
+            completed = try Self.repairAndReadKeys(path: path)
         } else {
             try Data(settings.utf8).write(to: URL(fileURLWithPath: settingsFile), options: .atomic)
         }
@@ -80,11 +80,11 @@ public final class ResultsFile {
 
     deinit { close(descriptor) }
 
-    /// Appends whole rows with one write, and records their keys as completed.
+    /// Appends whole rows with one write. (`completed` keeps only what a resume found, so memory
+    /// does not grow with the sweep.)
     public func append(_ rows: [ResultRow]) throws {
         guard !rows.isEmpty else { return }
         try write(rows.map { $0.csvLine + "\n" }.joined())
-        for row in rows { completed.insert(row.key) }
     }
 
     private func write(_ text: String) throws {
@@ -101,32 +101,33 @@ public final class ResultsFile {
         bytes.removeAll()
     }
 
-    /// Drops a half-written last line (no trailing newline) and returns the keys of the complete rows.
-    private static func repairAndReadKeys(path: String, header: String) throws -> Set<SweepKey> {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// The length of the file up to and including its last newline, read backwards in small steps.
+    private static func completeLength(path: String) throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ResultsFileError(description: "\(path): cannot be read to resume")
         }
-        var keep = data.count
-        if let last = data.last, last != UInt8(ascii: "\n") {
-            keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+        defer { try? handle.close() }
+        var end = Int(handle.seekToEndOfFile())
+        while end > 0 {
+            let start = max(0, end - 4096)
+            handle.seek(toFileOffset: UInt64(start))
+            let block = handle.readData(ofLength: end - start)
+            if let newline = block.lastIndex(of: UInt8(ascii: "\n")) { return start + (newline - block.startIndex) + 1 }
+            end = start
+        }
+        return 0
+    }
+
+    /// Drops a half-written last line (no trailing newline) and returns the keys of the complete rows.
+    private static func repairAndReadKeys(path: String) throws -> Set<SweepKey> {
+        let keep = try Self.completeLength(path: path)
+        if keep < (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) {
             guard truncate(path, off_t(keep)) == 0 else {
                 throw ResultsFileError(description: "\(path): cannot drop the half-written last line (\(String(cString: strerror(errno))))")
             }
         }
-        let text = String(decoding: data.prefix(keep), as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard let first = lines.first, first == header else {
-            throw ResultsFileError(description: "\(path): the header is not '\(header)'; it is not a results file of this version")
-        }
-        lines.removeFirst()
         var keys = Set<SweepKey>()
-        for (i, line) in lines.enumerated() {
-            let f = CSV.split(line)
-            guard f.count == 13, let eps = Int(f[2]), let quality = Int(f[4]) else {
-                throw ResultsFileError(description: "\(path): line \(i + 2) is not a results row")
-            }
-            keys.insert(SweepKey(image: f[0], eps: eps, codec: f[3], quality: quality))
-        }
+        try ResultRow.forEach(path: path) { keys.insert($0.key) }
         return keys
     }
 }

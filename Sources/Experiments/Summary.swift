@@ -30,24 +30,9 @@ public struct SummaryRow: Equatable, Sendable {
 
     /// Groups `rows` by (eps, codec, quality), in the order each setting first appears.
     public static func summarize(_ rows: [ResultRow]) -> [SummaryRow] {
-        struct Setting: Hashable { var eps: Int; var codec: String; var quality: Int }
-        var order: [Setting] = []
-        var groups: [Setting: [ResultRow]] = [:]
-        for row in rows {
-            let s = Setting(eps: row.eps, codec: row.codec, quality: row.quality)
-            if groups[s] == nil { order.append(s) }
-            groups[s, default: []].append(row)
-        }
-        return order.map { s in
-            let g = groups[s]!
-            let n = Double(g.count)
-            return SummaryRow(
-                eps: s.eps, codec: s.codec, quality: s.quality, images: g.count,
-                accuracy: Double(g.filter(\.correct).count) / n,
-                meanBPP: g.map(\.bpp).reduce(0, +) / n,
-                meanMSSSIM: g.map(\.msssim).reduce(0, +) / n,
-                meanSignedConfidence: g.map(\.signedConfidence).reduce(0, +) / n)
-        }
+        var accumulator = SummaryAccumulator()
+        rows.forEach { accumulator.add($0) }
+        return accumulator.summary
     }
 
     /// A compact accuracy table: one line per eps, one column per codec:quality, percentages.
@@ -74,24 +59,69 @@ public struct SummaryRow: Equatable, Sendable {
     }
 }
 
+/// Sums per (eps, codec, quality), so a summary of any number of rows takes constant memory.
+public struct SummaryAccumulator {
+    private struct Setting: Hashable { var eps: Int; var codec: String; var quality: Int }
+    private struct Sums { var images = 0; var correct = 0; var bpp = 0.0; var msssim = 0.0; var signed = 0.0 }
+    private var order: [Setting] = []
+    private var sums: [Setting: Sums] = [:]
+
+    /// An empty accumulator.
+    public init() {}
+
+    /// Adds one row to its setting's sums.
+    public mutating func add(_ row: ResultRow) {
+        let s = Setting(eps: row.eps, codec: row.codec, quality: row.quality)
+        if sums[s] == nil { order.append(s); sums[s] = Sums() }
+        sums[s]!.images += 1
+        sums[s]!.correct += row.correct ? 1 : 0
+        sums[s]!.bpp += row.bpp
+        sums[s]!.msssim += row.msssim
+        sums[s]!.signed += row.signedConfidence
+    }
+
+    /// One summary row per setting, in the order the settings first appeared.
+    public var summary: [SummaryRow] {
+        order.map { s in
+            let t = sums[s]!
+            let n = Double(t.images)
+            return SummaryRow(eps: s.eps, codec: s.codec, quality: s.quality, images: t.images,
+                              accuracy: Double(t.correct) / n, meanBPP: t.bpp / n, meanMSSSIM: t.msssim / n,
+                              meanSignedConfidence: t.signed / n)
+        }
+    }
+}
+
 extension ResultRow {
-    /// Parses the rows of a results CSV (header first), for summaries and comparisons.
+    /// Parses one CSV line of a results file; `nil` when it is not a complete row.
+    public init?(csvLine line: Substring) {
+        let f = CSV.split(line)
+        guard f.count == 13, let label = Int(f[1]), let eps = Int(f[2]), let quality = Int(f[4]),
+              let bytes = Int(f[5]), let bpp = Double(f[6]), let pred = Int(f[7]),
+              let confidence = Double(f[8]), let msssim = Double(f[11]), let psnr = Double(f[12])
+        else { return nil }
+        self.init(image: f[0], label: label, eps: eps, codec: f[3], quality: quality, bytes: bytes,
+                  bpp: bpp, pred: pred, confidence: confidence, msssim: msssim, psnr: psnr)
+    }
+
+    /// Streams the rows of a results CSV (header first) through `body`, in constant memory.
+    public static func forEach(path: String, _ body: (ResultRow) throws -> Void) throws {
+        try CSV.forEachLine(path: path) { number, line in
+            if number == 1 {
+                guard line == header else { throw ResultsFileError(description: "\(path): the header is not '\(header)'") }
+                return
+            }
+            guard let row = ResultRow(csvLine: line) else {
+                throw ResultsFileError(description: "\(path): line \(number) is not a results row")
+            }
+            try body(row)
+        }
+    }
+
+    /// All rows of a results CSV, for tests and comparisons of small files.
     public static func readAll(path: String) throws -> [ResultRow] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ResultsFileError(description: "\(path): cannot be read")
-        }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        guard let first = lines.first, first == header else {
-            throw ResultsFileError(description: "\(path): the header is not '\(header)'")
-        }
-        return try lines.dropFirst().enumerated().map { i, line in
-            let f = CSV.split(line)
-            guard f.count == 13, let label = Int(f[1]), let eps = Int(f[2]), let quality = Int(f[4]),
-                  let bytes = Int(f[5]), let bpp = Double(f[6]), let pred = Int(f[7]),
-                  let confidence = Double(f[8]), let msssim = Double(f[11]), let psnr = Double(f[12])
-            else { throw ResultsFileError(description: "\(path): line \(i + 2) is not a results row") }
-            return ResultRow(image: f[0], label: label, eps: eps, codec: f[3], quality: quality, bytes: bytes,
-                             bpp: bpp, pred: pred, confidence: confidence, msssim: msssim, psnr: psnr)
-        }
+        var rows: [ResultRow] = []
+        try forEach(path: path) { rows.append($0) }
+        return rows
     }
 }

@@ -75,9 +75,9 @@ struct ScaleGeometry {
 }
 
 /// Sums of the contrast-structure map and of the SSIM map over output rows `rows` of the valid
-/// SSIM maps of planes `x`, `y` (both with geometry `g`).
+/// SSIM maps of planes `x`, `y` (both with geometry `g`, samples centred: x − 128).
 ///
-/// For each output row, a vertical pass filters the 5 signals x, y, x², y², xy (centred by 128)
+/// For each output row, a vertical pass filters the 5 signals x, y, x², y², xy
 /// into five row buffers, then a horizontal pass filters those and evaluates, per pixel,
 ///   cs   = (2 σxy + C2) / (σx² + σy² + C2)
 ///   ssim = (2 μx μy + C1) / (μx² + μy² + C1) · cs
@@ -92,7 +92,6 @@ func ssimBandSums(
     let rowLength = stride + 16
     let bx = scratch, by = scratch + rowLength, bxx = by + rowLength
     let byy = bxx + rowLength, bxy = byy + rowLength
-    let centre = Vec8(repeating: SSIMParameters.centre)
     let outWidth = g.validWidth
     let fullChunks = outWidth / 8
     var csTotal = 0.0, ssimTotal = 0.0
@@ -106,14 +105,13 @@ func ssimBandSums(
             var p = r * stride + j
             for k in 0..<11 {
                 let wk = Vec8(repeating: w[k])
-                let xv = load8(x + p) - centre
-                let yv = load8(y + p) - centre
+                let xv = load8(x + p), yv = load8(y + p)
                 let wx = wk * xv, wy = wk * yv
                 sx += wx
                 sy += wy
-                sxx += wx * xv
-                syy += wy * yv
-                sxy += wx * yv
+                sxx = multiplyAdd(sxx, wx, xv)
+                syy = multiplyAdd(syy, wy, yv)
+                sxy = multiplyAdd(sxy, wx, yv)
                 p += stride
             }
             store8(sx, bx + j)
@@ -169,9 +167,20 @@ private func ssimPixels(
 private func horizontal(_ b: UnsafePointer<Float>, _ w: UnsafePointer<Float>) -> Vec8 {
     var s = Vec8(repeating: w[5]) * load8(b + 5)
     for k in 0..<5 {
-        s += Vec8(repeating: w[k]) * (load8(b + k) + load8(b + 10 - k))
+        s = multiplyAdd(s, Vec8(repeating: w[k]), load8(b + k) + load8(b + 10 - k))
     }
     return s
+}
+
+/// acc + a·b: one fused instruction when the target has FMA (the `METRICS_FMA` condition is
+/// set in Package.swift together with `-mfma`); otherwise a multiply and an add, since without
+/// hardware FMA `addingProduct` would become a per-lane library call.
+@inline(__always) private func multiplyAdd(_ acc: Vec8, _ a: Vec8, _ b: Vec8) -> Vec8 {
+    #if METRICS_FMA
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
 }
 
 @inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Vec8 {
@@ -219,8 +228,8 @@ struct SSIMStatistics {
 ///
 /// `load(channel, distorted, plane, stride)` writes the full-resolution samples (0…255) of one
 /// plane, row by row `stride` floats apart, columns 0..<width. It is called concurrently, once per
-/// (channel, image). Scale s + 1 is pytorch's `avg_pool2d(kernel_size=2, padding=size % 2)` of
-/// scale s (zero padding on both sides of an odd axis, always divided by 4). The bands of rows of
+/// (channel, image); the samples are then centred (x − 128). Scale s + 1 is pytorch's
+/// `avg_pool2d(kernel_size=2, padding=size % 2)` of scale s (zero padding on both sides of an odd axis, always divided by 4). The bands of rows of
 /// every scale and channel are then spread over all cores.
 func ssimStatistics(
     width: Int, height: Int, channels: Int, scales: Int,
@@ -244,7 +253,9 @@ func ssimStatistics(
         let g0 = geometry[0]
         load(plane / 2, plane % 2 == 1, base, g0.stride)
         for r in 0..<g0.height {
-            (base + r * g0.stride + g0.width).initialize(repeating: 0, count: g0.stride - g0.width)
+            let row = base + r * g0.stride
+            for i in 0..<g0.width { row[i] -= SSIMParameters.centre }
+            (row + g0.width).initialize(repeating: 0, count: g0.stride - g0.width)
         }
         for s in 1..<scales {
             averagePool(base + geometry[s - 1].offset, geometry[s - 1], into: base + geometry[s].offset, geometry[s])
@@ -307,36 +318,45 @@ func ssimStatistics(
 /// 2×2 average pooling with pytorch's `avg_pool2d(kernel_size=2, padding=[h % 2, w % 2])`:
 /// an odd axis is padded by one zero on each side (so the first output averages the first sample
 /// with padding), the window steps by 2, the count includes padding (always ÷ 4), and the
-/// output size is ⌈n / 2⌉. Padding columns of the destination are zeroed.
+/// output size is ⌈n / 2⌉. The planes are centred, so pytorch's zero padding is `pad` = −128
+/// here (averaging commutes with the shift). Padding columns of the destination are zeroed.
 private func averagePool(
     _ src: UnsafePointer<Float>, _ s: ScaleGeometry, into dst: UnsafeMutablePointer<Float>, _ d: ScaleGeometry
 ) {
+    let pad = -SSIMParameters.centre
     let padTop = s.height % 2, padLeft = s.width % 2
+    let padRow = padTop == 1 ? [Float](repeating: pad, count: s.width) : []
     for i in 0..<d.height {
         // Source rows 2i − padTop and 2i + 1 − padTop; only the first can fall outside (−1).
         let r0 = 2 * i - padTop
         let lower = src + (r0 + 1) * s.stride
         let out = dst + i * d.stride
+        // The row above the image, when padTop = 1, is all padding.
         if r0 >= 0 {
-            let upper = src + r0 * s.stride
-            if padLeft == 0 {
-                for j in 0..<d.width {
-                    out[j] = (((upper[2 * j] + upper[2 * j + 1]) + lower[2 * j]) + lower[2 * j + 1]) * 0.25
-                }
-            } else {
-                out[0] = (upper[0] + lower[0]) * 0.25
-                for j in 1..<max(d.width, 1) {
-                    out[j] = (((upper[2 * j - 1] + upper[2 * j]) + lower[2 * j - 1]) + lower[2 * j]) * 0.25
-                }
-            }
+            poolRow(src + r0 * s.stride, lower, padLeft: padLeft, pad: pad, into: out, count: d.width)
         } else {
-            if padLeft == 0 {
-                for j in 0..<d.width { out[j] = (lower[2 * j] + lower[2 * j + 1]) * 0.25 }
-            } else {
-                out[0] = lower[0] * 0.25
-                for j in 1..<max(d.width, 1) { out[j] = (lower[2 * j - 1] + lower[2 * j]) * 0.25 }
+            padRow.withUnsafeBufferPointer { padding in
+                poolRow(padding.baseAddress!, lower, padLeft: padLeft, pad: pad, into: out, count: d.width)
             }
         }
         (out + d.width).initialize(repeating: 0, count: d.stride - d.width)
+    }
+}
+
+/// One output row of `averagePool`: out[j] = (((u[c] + u[c+1]) + l[c]) + l[c+1]) / 4 with
+/// c = 2j − padLeft, in pytorch's summation order; column −1 reads as `pad`.
+@inline(__always)
+private func poolRow(
+    _ upper: UnsafePointer<Float>, _ lower: UnsafePointer<Float>, padLeft: Int, pad: Float,
+    into out: UnsafeMutablePointer<Float>, count: Int
+) {
+    var start = 0
+    if padLeft == 1 {
+        out[0] = (((pad + upper[0]) + pad) + lower[0]) * 0.25
+        start = 1
+    }
+    for j in start..<count {
+        let c = 2 * j - padLeft
+        out[j] = (((upper[c] + upper[c + 1]) + lower[c]) + lower[c + 1]) * 0.25
     }
 }

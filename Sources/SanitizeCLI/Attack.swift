@@ -62,14 +62,11 @@ struct Attack: ParsableCommand {
         try ImageFile.writePNG(adversarial, to: output)
 
         let adversarialPrediction = Prediction(logits: try classifier.logits([adversarial])[0])
-        let changed = (0..<clean.pixelCount).filter { p in
-            (0..<3).contains { clean.pixels[3 * p + $0] != adversarial.pixels[3 * p + $0] }
-        }.count
-        let linf = zip(clean.pixels, adversarial.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
+        let distance = Perturbation(clean: clean, adversarial: adversarial)
         print("attacked label: \(y) \(className(y))\(label == nil ? " (clean top-1)" : "")")
         print("clean:       \(describe(cleanPrediction))")
         print("adversarial: \(describe(adversarialPrediction))")
-        print("eps: \(budget) levels, L∞: \(linf), changed pixels: \(changed) of \(clean.pixelCount)")
+        print("eps: \(budget) levels, L∞: \(distance.linf), changed pixels: \(distance.changedPixels) of \(clean.pixelCount)")
         print(String(format: "PSNR: %.2f dB, MS-SSIM: %.6f", try ImageQuality.psnr(clean, adversarial),
                      try ImageQuality.msssim(clean, adversarial)))
         print("wrote \(output)")

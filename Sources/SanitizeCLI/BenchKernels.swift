@@ -55,9 +55,8 @@ struct BenchKernels: ParsableCommand {
         print("\nSGEMM (C = A·B, square, row-major)")
         printHeader(anchorName: "numpy")
         for n in [256, 512, 1024] {
-            let ms = timeSGEMM(n: n)
-            printRow(name: "sgemm \(n)", flops: 2 * Double(n * n * n), ms: ms, anchor: numpy.value("sgemm", "\(n)"),
-                     peak: peak.gflops)
+            printRow(name: "sgemm \(n)", flops: 2 * Double(n * n * n), time: timeSGEMM(n: n),
+                     anchor: numpy.timing("sgemm", "\(n)"), peak: peak.gflops)
         }
     }
 
@@ -68,17 +67,17 @@ struct BenchKernels: ParsableCommand {
         var torchComplete = true
         for layer in ConvLayer.efficientNetLite0 {
             let times = timeConv(layer.geometry)
-            let anchorForward = torch.value("forward", layer.name)
-            let anchorBackward = torch.value("input_grad", layer.name)
-            printRow(name: layer.name, flops: layer.geometry.flops, ms: times.forward, anchor: anchorForward,
+            let anchorForward = torch.timing("forward", layer.name)
+            let anchorBackward = torch.timing("input_grad", layer.name)
+            printRow(name: layer.name, flops: layer.geometry.flops, time: times.forward, anchor: anchorForward,
                      peak: peak.gflops)
-            printRow(name: "  ∂input", flops: layer.geometry.flops, ms: times.backward, anchor: anchorBackward,
+            printRow(name: "  ∂input", flops: layer.geometry.flops, time: times.backward, anchor: anchorBackward,
                      peak: peak.gflops)
-            ourForward += Double(layer.count) * times.forward
-            ourBackward += Double(layer.count) * times.backward
+            ourForward += Double(layer.count) * times.forward.median
+            ourBackward += Double(layer.count) * times.backward.median
             if let anchorForward, let anchorBackward {
-                torchForward += Double(layer.count) * anchorForward
-                torchBackward += Double(layer.count) * anchorBackward
+                torchForward += Double(layer.count) * anchorForward.median
+                torchBackward += Double(layer.count) * anchorBackward.median
             } else {
                 torchComplete = false
             }
@@ -89,21 +88,26 @@ struct BenchKernels: ParsableCommand {
         let backwardAnchor = torchComplete ? torchBackward : nil
         print("  forward   ours \(format(ourForward)) ms" + ratioText(ourForward, forwardAnchor))
         print("  ∂input    ours \(format(ourBackward)) ms" + ratioText(ourBackward, backwardAnchor))
+        print("  (sums of medians)")
     }
 
     func benchLayouts() {
         print("\nDepthwise layout: NHWC (the API) against a vectorised NCHW kernel, forward")
-        print(pad("layer", 26) + pad("NHWC ms", 10) + pad("NCHW ms", 10) + "NCHW/NHWC")
+        print(pad("layer", 26) + pad("NHWC ms", 10) + pad("NCHW ms", 10) + pad("NCHW/NHWC", 11)
+              + pad("best NHWC", 11) + pad("best NCHW", 11) + "NCHW/NHWC")
         for layer in ConvLayer.efficientNetLite0 where layer.geometry.isDepthwise {
             let (nhwc, nchw) = timeDepthwiseLayouts(layer.geometry)
-            print(pad(layer.name, 26) + pad(format(nhwc), 10) + pad(format(nchw), 10) + format(nchw / nhwc) + "×")
+            print(pad(layer.name, 26) + pad(format(nhwc.median), 10) + pad(format(nchw.median), 10)
+                  + pad(format(nchw.median / nhwc.median) + "×", 11) + pad(format(nhwc.best), 11)
+                  + pad(format(nchw.best), 11) + format(nchw.best / nhwc.best) + "×")
         }
     }
 
     // MARK: - Timing
 
-    /// Median wall time in milliseconds of `repeats` runs after one warm-up run.
-    func median(_ body: () -> Void) -> Double {
+    /// Median and fastest wall time in milliseconds of `repeats` runs after one warm-up run. The
+    /// median is the headline; the minimum shows the kernel's speed when other processes share the cores.
+    func measure(_ body: () -> Void) -> Timing {
         body()
         var times = [Double]()
         for _ in 0..<repeats {
@@ -112,44 +116,44 @@ struct BenchKernels: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         times.sort()
-        return times[times.count / 2]
+        return Timing(median: times[times.count / 2], best: times[0])
     }
 
-    func timeSGEMM(n: Int) -> Double {
+    func timeSGEMM(n: Int) -> Timing {
         let a = BenchBuffer(count: n * n, seed: 1), b = BenchBuffer(count: n * n, seed: 2)
         let c = BenchBuffer(count: n * n, seed: 3)
         defer { a.free(); b.free(); c.free() }
-        return median {
+        return measure {
             Kernels.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.pointer, lda: n,
                           b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
         }
     }
 
-    func timeConv(_ g: ConvGeometry) -> (forward: Double, backward: Double) {
+    func timeConv(_ g: ConvGeometry) -> (forward: Timing, backward: Timing) {
         let input = BenchBuffer(count: g.inputCount, seed: 1), weight = BenchBuffer(count: g.weightCount, seed: 2)
         let bias = BenchBuffer(count: g.outChannels, seed: 3), output = BenchBuffer(count: g.outputCount, seed: 4)
         let gradInput = BenchBuffer(count: g.inputCount, seed: 5)
         defer { input.free(); weight.free(); bias.free(); output.free(); gradInput.free() }
-        let forward = median {
+        let forward = measure {
             Kernels.conv2d(g, input: input.pointer, weight: weight.pointer, bias: bias.pointer, output: output.pointer,
                            epilogue: .clamp(lower: 0, upper: 6))
         }
-        let backward = median {
+        let backward = measure {
             Kernels.conv2dBackwardInput(g, gradOutput: output.pointer, weight: weight.pointer,
                                         gradInput: gradInput.pointer)
         }
         return (forward, backward)
     }
 
-    func timeDepthwiseLayouts(_ g: ConvGeometry) -> (nhwc: Double, nchw: Double) {
+    func timeDepthwiseLayouts(_ g: ConvGeometry) -> (nhwc: Timing, nchw: Timing) {
         let input = BenchBuffer(count: g.inputCount, seed: 1), weight = BenchBuffer(count: g.weightCount, seed: 2)
         let bias = BenchBuffer(count: g.outChannels, seed: 3), output = BenchBuffer(count: g.outputCount, seed: 4)
         defer { input.free(); weight.free(); bias.free(); output.free() }
-        let nhwc = median {
+        let nhwc = measure {
             Kernels.conv2d(g, input: input.pointer, weight: weight.pointer, bias: bias.pointer, output: output.pointer,
                            epilogue: .clamp(lower: 0, upper: 6))
         }
-        let nchw = median {
+        let nchw = measure {
             Kernels.depthwiseConv2dNCHW(g, input: input.pointer, weight: weight.pointer, bias: bias.pointer,
                                         output: output.pointer, epilogue: .clamp(lower: 0, upper: 6))
         }
@@ -159,18 +163,20 @@ struct BenchKernels: ParsableCommand {
     // MARK: - Output
 
     func printHeader(anchorName: String) {
-        print(pad("measure", 26) + pad("ms", 10) + pad("GFLOP/s", 9) + pad("% peak", 8)
-              + pad("\(anchorName) ms", 10) + pad("\(anchorName) GF/s", 12) + "speed vs \(anchorName)")
+        print("(median of \(repeats) runs; GFLOP/s and % of peak from the median; 'best' columns: fastest run;"
+              + " speed = \(anchorName) time / our time, > 1 means we are faster)")
+        print(pad("measure", 26) + pad("ms", 9) + pad("GFLOP/s", 9) + pad("% peak", 8) + pad("\(anchorName) ms", 10)
+              + pad("speed", 8) + pad("best ms", 9) + pad("best GF/s", 10) + pad("\(anchorName) best", 11) + "speed")
     }
 
-    func printRow(name: String, flops: Double, ms: Double, anchor: Double?, peak: Double) {
-        let gflops = flops / ms / 1e6
-        var line = pad(name, 26) + pad(format(ms), 10) + pad(format(gflops), 9) + pad(format(100 * gflops / peak), 8)
-        if let anchor {
-            line += pad(format(anchor), 10) + pad(format(flops / anchor / 1e6), 12) + format(anchor / ms) + "×"
-        } else {
-            line += pad("—", 10) + pad("—", 12) + "—"
-        }
+    func printRow(name: String, flops: Double, time: Timing, anchor: AnchorTiming?, peak: Double) {
+        let gflops = flops / time.median / 1e6
+        var line = pad(name, 26) + pad(format(time.median), 9) + pad(format(gflops), 9)
+            + pad(format(100 * gflops / peak), 8)
+        line += pad(anchor.map { format($0.median) } ?? "—", 10)
+            + pad(anchor.map { format($0.median / time.median) + "×" } ?? "—", 8)
+        line += pad(format(time.best), 9) + pad(format(flops / time.best / 1e6), 10)
+            + pad(anchor?.best.map { format($0) } ?? "—", 11) + (anchor?.best.map { format($0 / time.best) + "×" } ?? "—")
         print(line)
     }
 
@@ -189,6 +195,18 @@ struct BenchKernels: ParsableCommand {
 }
 
 // MARK: - Supporting types
+
+/// One measurement: median and fastest of the timed runs, in milliseconds.
+struct Timing {
+    let median: Double
+    let best: Double
+}
+
+/// An anchor's measurement; older anchor files may lack the fastest run.
+struct AnchorTiming {
+    let median: Double
+    let best: Double?
+}
 
 /// A Float buffer with deterministic values in [-1, 1), for timing only.
 struct BenchBuffer {
@@ -233,12 +251,14 @@ struct MachinePeak {
     }
 }
 
-/// Medians written by an anchor script: `{ section: { name: ms } }`.
+/// Times written by an anchor script: `{ section: { name: median_ms }, section_best: { name: best_ms } }`.
 struct AnchorFile {
     let sections: [String: [String: Double]]
     let note: String?
 
-    func value(_ section: String, _ name: String) -> Double? { sections[section]?[name] }
+    func timing(_ section: String, _ name: String) -> AnchorTiming? {
+        sections[section]?[name].map { AnchorTiming(median: $0, best: sections[section + "_best"]?[name]) }
+    }
 
     /// Reads the JSON; a missing or malformed file gives no anchors and a note saying how to make it.
     static func load(path: String) -> AnchorFile {

@@ -102,11 +102,12 @@ struct Evaluate: ParsableCommand {
         }
         line.finish()
 
-        let rows = try ResultRow.readAll(path: output)
-        let table = SummaryRow.summarize(rows)
+        var accumulator = SummaryAccumulator()
+        try ResultRow.forEach(path: output) { accumulator.add($0) }
+        let table = accumulator.summary
         try ImageFile.writeBytes(Array(([SummaryRow.header] + table.map(\.csvLine)).joined(separator: "\n").utf8) + [10],
                                  to: summaryPath)
-        print("Accuracy (%), \(Set(rows.map(\.image)).count) images; rows in \(output), summary in \(summaryPath)")
+        print("Accuracy (%), \(table.map(\.images).max() ?? 0) images; rows in \(output), summary in \(summaryPath)")
         print(SummaryRow.accuracyTable(table))
         for s in skipped { FileHandle.standardError.write(Data("warning: skipped \(s)\n".utf8)) }
         if !skipped.isEmpty {

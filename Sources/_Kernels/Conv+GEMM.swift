@@ -151,10 +151,15 @@ extension Kernels {
                 for kx in 0..<g.kernelWidth {
                     let ix = ox * g.strideX + kx - g.padLeft
                     if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                        dst.update(from: input + ((n * g.height + iy) * g.width + ix) * g.inChannels + group * cg,
-                                   count: cg)
+                        let src = input + ((n * g.height + iy) * g.width + ix) * g.inChannels + group * cg
+                        // A few channels (the RGB stem): a plain loop beats a memmove call.
+                        if cg < 16 {
+                            for c in 0..<cg { dst[c] = src[c] }
+                        } else {
+                            dst.update(from: src, count: cg)
+                        }
                     } else {
-                        dst.update(repeating: 0, count: cg)
+                        for c in 0..<cg { dst[c] = 0 }
                     }
                     dst += cg
                 }

@@ -20,7 +20,7 @@ extension Kernels {
 
     /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
     @inline(__always)
-    static func parallelRanges(_ count: Int, minimumPieceWork: Int = 1, _ body: (Int, Int) -> Void) {
+    static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
         let pieces = Swift.max(1, Swift.min(count, coreCount * 4))
         if pieces == 1 || coreCount == 1 {
             body(0, count)
@@ -118,15 +118,45 @@ extension Kernels {
         }
     }
 
-    // n oy ox c, ky kx c -> n y x c   (gather: each input pixel sums the outputs that read it)
+    // n oy ox c, ky kx c -> n y x c
     static func depthwiseBackwardInput(_ g: ConvGeometry, gradOutput: UnsafePointer<Float>,
                                        weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+        // Stride 1: gradInput[y] = Σ_ky gradOutput[y + pt − ky] · w[ky]; with ky' = kh − 1 − ky this is
+        // the forward convolution of gradOutput with the flipped kernel and padding kh − 1 − pt on
+        // top (kh − 1 − pb below), so the fast forward kernel does the work.
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+        if g.strideY == 1 && g.strideX == 1 && g.padTop < kh && g.padBottom < kh && g.padLeft < kw && g.padRight < kw {
+            let channels = g.inChannels
+            let flipped = alignedFloats(kh * kw * channels)
+            defer { flipped.deallocate() }
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    (flipped + (ky * kw + kx) * channels).update(
+                        from: weight + ((kh - 1 - ky) * kw + (kw - 1 - kx)) * channels, count: channels)
+                }
+            }
+            let adjoint = ConvGeometry(batch: g.batch, height: g.outHeight, width: g.outWidth, inChannels: channels,
+                                       outChannels: channels, kernelHeight: kh, kernelWidth: kw,
+                                       padTop: kh - 1 - g.padTop, padLeft: kw - 1 - g.padLeft,
+                                       padBottom: kh - 1 - g.padBottom, padRight: kw - 1 - g.padRight, groups: channels)
+            depthwiseForward(adjoint, input: gradOutput, weight: flipped, bias: nil, output: gradInput, epilogue: .none)
+            return
+        }
+        depthwiseBackwardInputGather(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+    }
+
+    // n oy ox c, ky kx c -> n y x c   (gather: each input pixel sums the outputs that read it)
+    //
+    // Input column x = px + sx·b (phase px) is read by tap kx only when (px + padLeft − kx) is a
+    // multiple of sx, from output column ox = (px + padLeft − kx)/sx + b. So within one phase the
+    // tap set is fixed and neighbouring b read neighbouring ox: four of them share each weight load.
+    static func depthwiseBackwardInputGather(_ g: ConvGeometry, gradOutput: UnsafePointer<Float>,
+                                             weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
         let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
         parallelRanges(g.batch * g.height) { first, end in
-            // (tap, output position) pairs for one input column, reused along the row.
-            withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: kw) { xTaps in
-                withUnsafeTemporaryAllocation(of: (Int, Int).self, capacity: kh) { yTaps in
+            withUnsafeTemporaryAllocation(of: (tap: Int, shift: Int).self, capacity: kw) { xTaps in
+                withUnsafeTemporaryAllocation(of: (tap: Int, row: Int).self, capacity: kh) { yTaps in
                     for row in first..<end {
                         let n = row / g.height, iy = row % g.height
                         var ny = 0
@@ -136,41 +166,85 @@ extension Kernels {
                             if t >= 0 && t % sy == 0 && t / sy < oh { yTaps[ny] = (ky, t / sy); ny += 1 }
                         }
                         let outRow = gradInput + row * g.width * channels
-                        for ix in 0..<g.width {
-                            var nx = 0
+                        for px in 0..<Swift.min(sx, g.width) {
+                            var nx = 0, lowest = Int.max, highest = Int.min
                             for kx in 0..<kw {
-                                let t = ix + g.padLeft - kx
-                                if t >= 0 && t % sx == 0 && t / sx < ow { xTaps[nx] = (kx, t / sx); nx += 1 }
-                            }
-                            let out = outRow + ix * channels
-                            var c = 0
-                            while c + 8 <= channels {
-                                var acc = Vec()
-                                for j in 0..<ny {
-                                    let (ky, oy) = yTaps[j]
-                                    let src = gradOutput + ((n * oh + oy) * ow) * channels + c
-                                    let w = weight + ky * kw * channels + c
-                                    for i in 0..<nx {
-                                        let (kx, ox) = xTaps[i]
-                                        acc.addProduct(load(src + ox * channels), load(w + kx * channels))
-                                    }
+                                let t = px + g.padLeft - kx
+                                if ((t % sx) + sx) % sx == 0 {
+                                    let shift = floorDiv(t, sx)
+                                    xTaps[nx] = (kx, shift)
+                                    nx += 1
+                                    lowest = Swift.min(lowest, shift)
+                                    highest = Swift.max(highest, shift)
                                 }
-                                store(acc, out + c)
-                                c += 8
                             }
-                            while c < channels {
-                                var acc: Float = 0
-                                for j in 0..<ny {
-                                    let (ky, oy) = yTaps[j]
-                                    for i in 0..<nx {
-                                        let (kx, ox) = xTaps[i]
-                                        acc += gradOutput[((n * oh + oy) * ow + ox) * channels + c]
-                                            * weight[(ky * kw + kx) * channels + c]
+                            let columns = (g.width - px + sx - 1) / sx
+                            // Columns b whose every tap lands on a real output column.
+                            let interiorStart = nx == 0 ? 0 : Swift.min(columns, Swift.max(0, -lowest))
+                            let interiorEnd = nx == 0 ? 0 : Swift.max(interiorStart, Swift.min(columns, ow - highest))
+
+                            /// One input column with bounds checks on every tap (edges).
+                            func column(_ b: Int) {
+                                let out = outRow + (px + sx * b) * channels
+                                var c = 0
+                                while c < channels {
+                                    let width = Swift.min(8, channels - c)
+                                    var acc = Vec()
+                                    for j in 0..<ny {
+                                        let src = gradOutput + (n * oh + yTaps[j].row) * ow * channels + c
+                                        let w = weight + yTaps[j].tap * kw * channels + c
+                                        for i in 0..<nx {
+                                            let ox = xTaps[i].shift + b
+                                            if ox < 0 || ox >= ow { continue }
+                                            if width == 8 {
+                                                acc.addProduct(load(src + ox * channels), load(w + xTaps[i].tap * channels))
+                                            } else {
+                                                for lane in 0..<width {
+                                                    acc[lane] += src[ox * channels + lane] * w[xTaps[i].tap * channels + lane]
+                                                }
+                                            }
+                                        }
                                     }
+                                    if width == 8 {
+                                        store(acc, out + c)
+                                    } else {
+                                        for lane in 0..<width { out[c + lane] = acc[lane] }
+                                    }
+                                    c += 8
                                 }
-                                out[c] = acc
-                                c += 1
                             }
+
+                            var b = 0
+                            while b < interiorStart { column(b); b += 1 }
+                            if channels % 8 == 0 {
+                                while b + 4 <= interiorEnd {
+                                    let out = outRow + (px + sx * b) * channels
+                                    let step = sx * channels
+                                    var c = 0
+                                    while c < channels {
+                                        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+                                        for j in 0..<ny {
+                                            let src = gradOutput + (n * oh + yTaps[j].row) * ow * channels + c
+                                            let w = weight + yTaps[j].tap * kw * channels + c
+                                            for i in 0..<nx {
+                                                let wv = load(w + xTaps[i].tap * channels)
+                                                let s = src + (xTaps[i].shift + b) * channels
+                                                a0.addProduct(load(s), wv)
+                                                a1.addProduct(load(s + channels), wv)
+                                                a2.addProduct(load(s + 2 * channels), wv)
+                                                a3.addProduct(load(s + 3 * channels), wv)
+                                            }
+                                        }
+                                        store(a0, out + c)
+                                        store(a1, out + step + c)
+                                        store(a2, out + 2 * step + c)
+                                        store(a3, out + 3 * step + c)
+                                        c += 8
+                                    }
+                                    b += 4
+                                }
+                            }
+                            while b < columns { column(b); b += 1 }
                         }
                     }
                 }

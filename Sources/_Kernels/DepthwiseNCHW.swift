@@ -36,9 +36,10 @@ extension Kernels {
 
                     func scalar(_ ox: Int) {
                         let ix0 = ox * sx - g.padLeft
+                        let kx0 = Swift.max(0, -ix0), kx1 = Swift.max(kx0, Swift.min(kw, g.width - ix0))
                         var acc = b
                         for ky in ky0..<ky1 {
-                            for kx in Swift.max(0, -ix0)..<Swift.max(0, Swift.min(kw, g.width - ix0)) {
+                            for kx in kx0..<kx1 {
                                 acc += src[(iy0 + ky) * g.width + ix0 + kx] * weight[(ky * kw + kx) * channels + c]
                             }
                         }

@@ -102,28 +102,31 @@ func alignedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
 
 extension Kernels {
     /// Multi-threaded GEMM: `C[m×n] = output(op(A)[m×k] · op(B)[k×n])`. The larger of m and n is
-    /// cut into one slab per core (multiples of the register tile) and each slab runs the blocked
-    /// algorithm with its own packing buffers; small products stay on the calling thread.
+    /// cut into slabs (whole register tiles, up to two per core so that a core slowed by other
+    /// processes hands work to the other) and each slab runs the blocked algorithm with its own
+    /// packing buffers; small products stay on the calling thread.
     @usableFromInline
     static func gemm(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
                      c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, threads: Int = 0) {
         if m == 0 || n == 0 { return }
         let work = Double(m) * Double(n) * Double(max(k, 1))
         let cores = threads > 0 ? threads : coreCount
-        let parts = work < 200_000 ? 1 : cores
-        if parts == 1 {
+        let splitRows = m >= n
+        let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr
+        let total = splitRows ? m : n
+        // About 2 M multiply-adds per slab at least: below that, dispatch costs more than it saves.
+        let wanted = Swift.min(2 * cores, Swift.max(cores, Int(work / 2_000_000)))
+        let parts = work < 200_000 || cores == 1 ? 1 : Swift.min(wanted, (total + unit - 1) / unit)
+        if parts <= 1 {
             let ws = GEMMWorkspace(m: m, n: n, k: k)
             defer { ws.free() }
             gemmBlocked(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, output: output, workspace: ws)
             return
         }
-        let splitRows = m >= n
-        let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr
-        let total = splitRows ? m : n
         let chunk = roundUp((total + parts - 1) / parts, unit)
         let chunks = (total + chunk - 1) / chunk
         DispatchQueue.concurrentPerform(iterations: chunks) { part in
-            let start = part * chunk, size = min(chunk, total - start)
+            let start = part * chunk, size = Swift.min(chunk, total - start)
             if splitRows {
                 let ws = GEMMWorkspace(m: size, n: n, k: k)
                 defer { ws.free() }

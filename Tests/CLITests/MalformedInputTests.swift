@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+/// Every file of Fixtures/malformed/ through the real `sanitize compress`: a non-zero exit, an
+/// `error:` line naming the file and the reason, no crash or hang, and no output file left.
+final class MalformedInputTests: XCTestCase {
+    /// A phrase each file's error must contain (the full reasons are checked in ImagingTests).
+    static let reasons: [String: String] = [
+        "empty.png": "empty file", "one-byte.jpg": "not a PNG, JPEG", "random.png": "not a PNG, JPEG",
+        "text.jpg": "not a PNG, JPEG", "signature-only.png": "truncated PNG", "truncated.png": "truncated PNG",
+        "bad-crc.png": "CRC error", "truncated.jpg": "Premature end of JPEG file", "truncated-header.jpg": "jpeg read header",
+        "truncated.webp": "truncated WebP", "truncated.j2k": "jpeg2000 decode", "truncated-header.j2k": "codestream",
+        "truncated.jp2": "jpeg2000 decode", "huge.png": "60000×60000", "huge.jpg": "60000×60000",
+        "huge.j2k": "60000×60000", "huge-tiles.j2k": "tiles", "huge.webp": "16383×16383",
+        "scan-bomb.jpg": "more than 500 scans", "animated.webp": "animated WebP",
+    ]
+
+    func testEveryMalformedFileFailsCleanlyAndLeavesNoOutput() throws {
+        let folder = "\(SanitizeProcess.root)/Fixtures/malformed"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0 != "generate.py" && $0 != "valid" }.sorted()
+        XCTAssertEqual(files, Self.reasons.keys.sorted(), "every fixture needs an expected reason")
+        for file in files {
+            let directory = try SanitizeProcess.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = "\(folder)/\(file)"
+            let result = try SanitizeProcess.run(["compress", path, "--codec", "jpeg", "--quality", "50",
+                                                  "--output", "\(directory)/out.png", "--encoded", "\(directory)/out.jpg"],
+                                                 timeout: 60)
+            XCTAssertEqual(result.status, 1, "\(file): exit status (stderr: \(result.stderr))")
+            XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), "\(file): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(Self.reasons[file] ?? "?"), "\(file): expected '\(Self.reasons[file] ?? "")' in \(result.stderr)")
+            XCTAssertEqual(result.stdout, "", "\(file): nothing may be reported on stdout")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [], "\(file) left files behind")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Imaging
+import XCTest
+
+/// Every file of Fixtures/malformed/ is refused with an error naming the file and the reason;
+/// the unusual-but-valid files of Fixtures/malformed/valid/ decode.
+final class MalformedTests: XCTestCase {
+    /// Each malformed fixture and a phrase its error message must contain.
+    static let expectations: [(file: String, reason: String)] = [
+        ("empty.png", "empty file"),
+        ("one-byte.jpg", "not a PNG, JPEG, WebP or JPEG 2000 file (1 bytes, starting ff)"),
+        ("random.png", "not a PNG, JPEG, WebP or JPEG 2000 file"),
+        ("text.jpg", "not a PNG, JPEG, WebP or JPEG 2000 file"),
+        ("signature-only.png", "png read header: truncated PNG"),
+        ("truncated.png", "png decode: truncated PNG"),
+        ("bad-crc.png", "CRC error"),
+        ("truncated.jpg", "Premature end of JPEG file"),
+        ("truncated-header.jpg", "jpeg read header"),
+        ("truncated.webp", "webp decode: truncated WebP"),
+        ("truncated.j2k", "jpeg2000 decode:"),
+        ("truncated-header.j2k", "truncated or invalid codestream"),
+        ("truncated.jp2", "jpeg2000 decode:"),
+        ("huge.png", "declared size 60000×60000 (3600000000 pixels) exceeds the limit of 100000000 pixels"),
+        ("huge.jpg", "declared size 60000×60000 (3600000000 pixels) exceeds the limit of 100000000 pixels"),
+        ("huge.j2k", "declared size 60000×60000 (3600000000 pixels) exceeds the limit of 40000000 pixels"),
+        ("huge-tiles.j2k", "60000×60000 tiles of 1×1 exceed the limit of 4096 tiles"),
+        ("huge.webp", "declared size 16383×16383 (268402689 pixels) exceeds the limit of 100000000 pixels"),
+        ("scan-bomb.jpg", "progressive JPEG with more than 500 scans"),
+        ("animated.webp", "animated WebP (13×11) is not supported"),
+    ]
+
+    func testEveryMalformedFileIsRefusedByNameWithItsReason() throws {
+        let folder = TestFiles.malformed("")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0 != "generate.py" && $0 != "valid" }.sorted()
+        XCTAssertEqual(files, Self.expectations.map(\.file).sorted(), "every fixture needs an expectation")
+        for (file, reason) in Self.expectations {
+            let path = TestFiles.malformed(file)
+            do {
+                let image = try ImageFile.read(path)
+                XCTFail("\(file) decoded as \(image.width)×\(image.height); expected an error containing '\(reason)'")
+            } catch let error as ImageFileError {
+                XCTAssertEqual(error.path, path)
+                XCTAssertTrue(error.description.hasPrefix(path + ": "), "\(error) should start with the path")
+                XCTAssertTrue(error.reason.contains(reason), "\(file): expected '\(reason)' in '\(error.reason)'")
+            }
+        }
+    }
+
+    func testInMemoryDecodingNamesTheGivenName() {
+        XCTAssertThrowsError(try ImageFile.decode([0x00, 0x01], name: "upload #3")) { error in
+            XCTAssertEqual("\(error)", "upload #3: not a PNG, JPEG, WebP or JPEG 2000 file (2 bytes, starting 00 01)")
+        }
+    }
+
+    func testAPNGNamedJpgDecodesByItsBytes() throws {
+        let image = try ImageFile.read(TestFiles.valid("png-named.jpg"))
+        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "png-named.jpg")
+    }
+
+    func testCMYKJPEGConvertsLikePillow() throws {
+        let image = try ImageFile.read(TestFiles.valid("cmyk.jpg"))
+        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("cmyk.expected.png")), "Adobe CMYK JPEG")
+    }
+
+    func testSniffingRecognisesEachSignatureAndNothingElse() {
+        XCTAssertEqual(ImageFormat.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), .png)
+        XCTAssertEqual(ImageFormat.sniff([0xFF, 0xD8, 0xFF, 0xE0]), .jpeg)
+        XCTAssertEqual(ImageFormat.sniff(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)), .webp)
+        XCTAssertEqual(ImageFormat.sniff([0xFF, 0x4F, 0xFF, 0x51, 0x00]), .j2k)
+        XCTAssertEqual(ImageFormat.sniff([0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]), .jp2)
+        XCTAssertNil(ImageFormat.sniff([]))
+        XCTAssertNil(ImageFormat.sniff([0xFF, 0xD8]))
+        XCTAssertNil(ImageFormat.sniff(Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVEfmt ".utf8)))
+        XCTAssertNil(ImageFormat.sniff(Array("GIF89a".utf8)))
+    }
+
+    func testCodecSettingsParseAndRejectOutOfRangeValuesByName() throws {
+        XCTAssertEqual(try CodecSetting(parsing: "jpeg:50"), try CodecSetting(codec: .jpeg, quality: 50))
+        XCTAssertEqual(try CodecSetting(parsing: "webp:0").quality, 0)
+        XCTAssertEqual(try CodecSetting(parsing: "jpeg2000:20").codec, .jpeg2000)
+        XCTAssertEqual(try CodecSetting(parsing: "none"), try CodecSetting(codec: .none, quality: 0))
+        XCTAssertEqual(try CodecSetting(parsing: "png").description, "png")
+        for (text, phrase) in [("jpeg:0", "JPEG quality 0 is outside 1–100"), ("jpeg:101", "outside 1–100"),
+                               ("webp:-1", "WebP quality -1 is outside 0–100"), ("jpeg2000:1", "must be greater than 1"),
+                               ("gif:10", "unknown codec 'gif'"), ("jpeg:high", "'high' is not an integer"),
+                               ("jpeg", "jpeg needs a parameter"), ("png:5", "png takes no parameter")] {
+            XCTAssertThrowsError(try CodecSetting(parsing: text), text) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.contains("'\(text)'") && message.contains(phrase), "\(text): got '\(message)'")
+            }
+        }
+    }
+
+    func testWebPRefusesSidesAboveItsLimit() throws {
+        let wide = RGBImage(width: 16384, height: 1)
+        XCTAssertThrowsError(try roundTrip(wide, CodecSetting(codec: .webp, quality: 50))) { error in
+            XCTAssertEqual("\(error)", "webp encode: 16384×1 exceeds WebP's maximum side of 16383 pixels")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Imaging
+import XCTest
+
+/// The model view against Pillow's outputs (Scripts/reference/model_view_pillow.py, Pillow 13):
+/// every 8th row of the 224×224 result, for skimage photos and formula-made synthetic images.
+final class ModelViewTests: XCTestCase {
+    struct Manifest: Decodable {
+        struct Entry: Decodable {
+            var name: String
+            var source: String
+            var size: [Int]
+            var resized: [Int]
+            var crop: [Int]
+        }
+
+        var row_step: Int
+        var images: [Entry]
+    }
+
+    static let referenceFolder = "\(TestFiles.root)/Scripts/reference/model_view"
+
+    /// The formula of `synthetic()` in the reference script.
+    static func synthetic(width: Int, height: Int) -> RGBImage {
+        TestFiles.image(width: width, height: height) { x, y in
+            ((x * x * 3 + y * 7) % 256, ((x * 13) ^ (y * 5)) & 255, (x * y) % 251)
+        }
+    }
+
+    func manifest() throws -> Manifest {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(Self.referenceFolder)/manifest.json"))
+        return try JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    func testGeometryMatchesTorchvisionSizes() throws {
+        let entries = try manifest().images
+        XCTAssertEqual(entries.count, 12)
+        for entry in entries {
+            let g = ModelView.geometry(width: entry.size[0], height: entry.size[1])
+            XCTAssertEqual([g.resizedWidth, g.resizedHeight], entry.resized, "\(entry.name) resized size")
+            XCTAssertEqual([g.cropX, g.cropY], entry.crop, "\(entry.name) crop origin")
+        }
+    }
+
+    func testPhotosAndSyntheticImagesMatchPillow() throws {
+        let manifest = try manifest()
+        for entry in manifest.images {
+            let input = entry.source == "synthetic"
+                ? Self.synthetic(width: entry.size[0], height: entry.size[1])
+                : try ImageFile.read(entry.source)
+            XCTAssertEqual([input.width, input.height], entry.size, "\(entry.name) input size")
+            let view = ModelView.apply(input)
+            XCTAssertEqual(view.width, 224)
+            XCTAssertEqual(view.height, 224)
+            let reference = try ImageFile.read("\(Self.referenceFolder)/\(entry.name).rows.png")
+            var maximum = 0, exact = 0, total = 0
+            for (i, y) in stride(from: 0, to: 224, by: manifest.row_step).enumerated() {
+                for x in 0 ..< 224 * 3 {
+                    let ours = Int(view.pixels[y * 224 * 3 + x]), theirs = Int(reference.pixels[i * 224 * 3 + x])
+                    maximum = max(maximum, abs(ours - theirs))
+                    exact += ours == theirs ? 1 : 0
+                    total += 1
+                }
+            }
+            let fraction = Double(exact) / Double(total)
+            if entry.source == "synthetic" {
+                // No decoder is involved: the resampling itself must be bit-exact.
+                XCTAssertEqual(exact, total, "\(entry.name): \(total - exact) samples differ from Pillow, max |diff| \(maximum)")
+            } else {
+                // The photos' JPEG decoding may differ by a level between libjpeg builds.
+                XCTAssertLessThanOrEqual(maximum, 1, "\(entry.name): max |diff| from Pillow")
+                XCTAssertGreaterThanOrEqual(fraction, 0.99, "\(entry.name): exact fraction \(fraction)")
+            }
+        }
+    }
+
+    func testAlready224IsUnchangedAndShorterSide256IsOnlyCropped() {
+        let square = TestFiles.texture(width: 224, height: 224)
+        XCTAssertEqual(ModelView.apply(square), square)
+        let wide = Self.synthetic(width: 300, height: 256)
+        XCTAssertEqual(ModelView.apply(wide), wide.cropped(x: 38, y: 16, width: 224, height: 224))
+    }
+}
