@@ -72,7 +72,7 @@ struct Classify: ParsableCommand {
                 print(path)
                 for (rank, entry) in ranked.enumerated() {
                     let index = String(entry.index).leftPadded(to: 4)
-                    print("  \(rank + 1). \(index)  \(formatProbability(entry.probability))  \(entry.name)")
+                    print("  \(rank + 1). \(index)  \(String(format: "%.4f", Double(entry.probability)))  \(entry.name)")
                 }
             }
         }
