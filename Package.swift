@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Golden"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"], exclude: ["Reference"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Tensors"]),
