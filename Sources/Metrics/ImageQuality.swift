@@ -62,10 +62,13 @@ public enum ImageQuality {
         try checkMultiScale(width: width, height: height)
         let planeSize = width * height
         return ssimStatistics(width: width, height: height, channels: channels,
-                              scales: SSIMParameters.scaleWeights.count) { channel, isDistorted, plane, stride in
-            let source = (isDistorted ? distorted : reference).baseAddress! + channel * planeSize
-            for r in 0..<height {
-                (plane + r * stride).update(from: source + r * width, count: width)
+                              scales: SSIMParameters.scaleWeights.count) { isDistorted, layout in
+            let source = (isDistorted ? distorted : reference).baseAddress!
+            for c in 0..<channels {
+                for r in 0..<height {
+                    let input = source + c * planeSize + r * width, output = layout.row(c, r)
+                    for x in 0..<width { output[x] = input[x] - SSIMParameters.centre }
+                }
             }
         }.multiScale
     }
@@ -95,17 +98,23 @@ public enum ImageQuality {
 
     // MARK: - RGB to planes
 
-    /// SSIM statistics of two RGB images of one (checked) size: each channel is de-interleaved
-    /// into its own float plane.
+    /// SSIM statistics of two RGB images of one (checked) size: the samples are de-interleaved
+    /// into three centred float planes per image.
     static func statistics(_ reference: RGBImage, _ distorted: RGBImage, scales: Int) -> SSIMStatistics {
         let width = reference.width, height = reference.height
         return reference.pixels.withUnsafeBufferPointer { ref in
             distorted.pixels.withUnsafeBufferPointer { dis in
-                ssimStatistics(width: width, height: height, channels: 3, scales: scales) { channel, isDistorted, plane, stride in
-                    let source = (isDistorted ? dis : ref).baseAddress! + channel
+                ssimStatistics(width: width, height: height, channels: 3, scales: scales) { isDistorted, layout in
+                    let source = (isDistorted ? dis : ref).baseAddress!
+                    let centre = SSIMParameters.centre
                     for r in 0..<height {
-                        let row = source + 3 * r * width, out = plane + r * stride
-                        for x in 0..<width { out[x] = Float(row[3 * x]) }
+                        let input = source + 3 * r * width
+                        let red = layout.row(0, r), green = layout.row(1, r), blue = layout.row(2, r)
+                        for x in 0..<width {
+                            red[x] = Float(input[3 * x]) - centre
+                            green[x] = Float(input[3 * x + 1]) - centre
+                            blue[x] = Float(input[3 * x + 2]) - centre
+                        }
                     }
                 }
             }
