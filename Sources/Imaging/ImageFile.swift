@@ -5,22 +5,31 @@
 /// are expanded, alpha is dropped, 16-bit samples are scaled. Sizes above
 /// ``PixelLimit/maxPixels`` are refused before allocation.
 public enum ImageFile {
-    /// Reads and decodes the image at `path`.
+    /// Reads and decodes the image at `path`, refusing declared sizes over ``PixelLimit/maxPixels``
+    /// (``PixelLimit/maxJPEG2000Pixels`` for JPEG 2000) before any pixel is allocated.
     ///
-    /// `maxPixels` caps the declared size before any pixel is allocated (default
-    /// ``PixelLimit/maxPixels``; JPEG 2000 is further capped at ``PixelLimit/maxJPEG2000Pixels``).
     /// Throws ``ImageFileError`` naming `path` and the reason: unreadable, empty, unknown format,
     /// or the decoder's own error (truncation, corrupt data, size over the cap).
-    public static func read(_ path: String, maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
+    public static func read(_ path: String) throws -> RGBImage {
+        try read(path, maxPixels: PixelLimit.maxPixels)
+    }
+
+    /// ``read(_:)`` with a caller's pixel cap (a fuzzer or a service may pass a smaller one; JPEG
+    /// 2000 stays capped at ``PixelLimit/maxJPEG2000Pixels`` too).
+    public static func read(_ path: String, maxPixels: Int) throws -> RGBImage {
         try decode(try AtomicFile.read(path), name: path, maxPixels: maxPixels)
     }
 
     /// Decodes an in-memory image; `name` (a path or label) is used only in error messages.
     ///
-    /// `maxPixels` is as in ``read(_:maxPixels:)``; a fuzzer or a service may pass a smaller cap.
     /// Throws ``ImageFileError`` whose reason says whether the bytes are empty, of an unknown
     /// format (showing the first bytes), or rejected by the decoder (with its message).
-    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
+    public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
+        try decode(bytes, name: name, maxPixels: PixelLimit.maxPixels)
+    }
+
+    /// ``decode(_:name:)`` with a caller's pixel cap, as in ``read(_:maxPixels:)``.
+    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int) throws -> RGBImage {
         guard !bytes.isEmpty else { throw ImageFileError(path: name, reason: "empty file") }
         guard let format = ImageFormat.sniff(bytes) else {
             let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
