@@ -43,7 +43,8 @@ public enum ModelView {
     public static func apply(_ image: RGBImage) -> RGBImage {
         let g = geometry(width: image.width, height: image.height)
         if image.width == side && image.height == side { return image }
-        return image.resizedBilinear(width: g.resizedWidth, height: g.resizedHeight)
-            .cropped(x: g.cropX, y: g.cropY, width: side, height: side)
+        // Only the crop is computed: the same pixels as resizing fully and then cropping.
+        return image.resizedBilinear(width: g.resizedWidth, height: g.resizedHeight,
+                                     window: g.cropX ..< g.cropX + side, g.cropY ..< g.cropY + side)
     }
 }
