@@ -5,7 +5,9 @@ import Imaging
 /// All three follow PROTOCOL §5 and agree with the anchors: MS-SSIM and SSIM with
 /// pytorch_msssim 1.0 `ms_ssim` / `ssim` at `data_range=255` (within 5e-4), PSNR with numpy in
 /// float64. Each RGB channel is measured separately and the results are averaged over channels.
-/// The SSIM family is computed in float32 with SIMD, spread over all cores; PSNR is exact.
+/// The SSIM family is computed in float32 with SIMD, spread over all cores, and needs about
+/// 32 bytes of scratch memory per pixel (two images × three channels × the float pyramid);
+/// PSNR is exact and needs none.
 public enum ImageQuality {
     /// The multi-scale structural similarity (Wang, Simoncelli & Bovik 2003) of two RGB images.
     ///
