@@ -1,3 +1,5 @@
+import _Kernels
+
 // MARK: - EfficientNet-Lite0 architecture (shared/PROTOCOL.md §2)
 
 /// One MBConv block: optional 1×1 expansion, k×k depthwise, 1×1 projection, each followed by
@@ -87,4 +89,29 @@ public enum EfficientNetLite0Architecture {
         list.append(("_fc.bias", [classes]))
         return list
     }()
+
+    /// Floating-point operations of one forward pass for an `height × width` image: twice the
+    /// multiply-adds of every convolution and of the classifier (biases, BatchNorm, activations
+    /// and pooling excluded, the usual convention). About 0.78 GFLOP at 224×224.
+    public static func forwardFLOPs(height: Int = imageSide, width: Int = imageSide) -> Double {
+        func conv(_ h: Int, _ w: Int, _ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ groups: Int) -> ConvGeometry {
+            let py = ConvGeometry.samePadding(size: h, kernel: k, stride: s)
+            let px = ConvGeometry.samePadding(size: w, kernel: k, stride: s)
+            return ConvGeometry(batch: 1, height: h, width: w, inChannels: cin, outChannels: cout,
+                                kernelHeight: k, kernelWidth: k, strideY: s, strideX: s, padTop: py.before,
+                                padLeft: px.before, padBottom: py.after, padRight: px.after, groups: groups)
+        }
+        let stem = conv(height, width, inputChannels, stemChannels, 3, 2, 1)
+        var total = stem.flops
+        var (h, w) = (stem.outHeight, stem.outWidth)
+        for block in blocks {
+            let e = block.expandedChannels
+            if block.expansion != 1 { total += conv(h, w, block.inChannels, e, 1, 1, 1).flops }
+            let depthwise = conv(h, w, e, e, block.kernel, block.stride, e)
+            (h, w) = (depthwise.outHeight, depthwise.outWidth)
+            total += depthwise.flops + conv(h, w, e, block.outChannels, 1, 1, 1).flops
+        }
+        total += conv(h, w, blocks.last!.outChannels, headChannels, 1, 1, 1).flops
+        return total + 2 * Double(headChannels * classes)
+    }
 }

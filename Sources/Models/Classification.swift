@@ -8,6 +8,12 @@ public struct RankedClass: Equatable, Sendable {
     public let index: Int
     /// Its softmax probability, 0…1.
     public let probability: Float
+    /// A class and its probability.
+    public init(index: Int, probability: Float) {
+        self.index = index
+        self.probability = probability
+    }
+
     /// Its ImageNet name (`imageNetClassNames[index]`), or `"class N"` beyond that list.
     public var name: String {
         imageNetClassNames.indices.contains(index) ? imageNetClassNames[index] : "class \(index)"

@@ -64,6 +64,7 @@ struct BenchKernels: ParsableCommand {
         print("\nEfficientNet-Lite0 convolutions, batch 1 (NHWC; PyTorch runs NCHW)")
         printHeader(anchorName: "torch")
         var ourForward = 0.0, torchForward = 0.0, ourBackward = 0.0, torchBackward = 0.0
+        var bestForward = 0.0, bestBackward = 0.0, torchBestForward = 0.0, torchBestBackward = 0.0
         var torchComplete = true
         for layer in ConvLayer.efficientNetLite0 {
             let times = timeConv(layer.geometry)
@@ -75,9 +76,13 @@ struct BenchKernels: ParsableCommand {
                      peak: peak.gflops)
             ourForward += Double(layer.count) * times.forward.median
             ourBackward += Double(layer.count) * times.backward.median
+            bestForward += Double(layer.count) * times.forward.best
+            bestBackward += Double(layer.count) * times.backward.best
             if let anchorForward, let anchorBackward {
                 torchForward += Double(layer.count) * anchorForward.median
                 torchBackward += Double(layer.count) * anchorBackward.median
+                torchBestForward += Double(layer.count) * (anchorForward.best ?? .nan)
+                torchBestBackward += Double(layer.count) * (anchorBackward.best ?? .nan)
             } else {
                 torchComplete = false
             }
@@ -88,7 +93,9 @@ struct BenchKernels: ParsableCommand {
         let backwardAnchor = torchComplete ? torchBackward : nil
         print("  forward   ours \(format(ourForward)) ms" + ratioText(ourForward, forwardAnchor))
         print("  ∂input    ours \(format(ourBackward)) ms" + ratioText(ourBackward, backwardAnchor))
-        print("  (sums of medians)")
+        print("  (sums of medians; sums of the fastest runs:)")
+        print("  forward   ours \(format(bestForward)) ms" + ratioText(bestForward, torchComplete ? torchBestForward : nil))
+        print("  ∂input    ours \(format(bestBackward)) ms" + ratioText(bestBackward, torchComplete ? torchBestBackward : nil))
     }
 
     func benchLayouts() {

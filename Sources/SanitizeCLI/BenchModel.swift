@@ -1,7 +1,145 @@
 import ArgumentParser
+import Foundation
+import Imaging
+import Models
 
-/// Placeholder until its issue lands.
+/// `sanitize bench model`: EfficientNet-Lite0 speed against PyTorch on this machine.
 struct BenchModel: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "model", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("'model' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time EfficientNet-Lite0 forward and input-gradient passes against PyTorch.",
+        discussion: """
+            Three measures, each the median of --runs timed runs after two warm-up runs, in \
+            milliseconds per image: the forward pass at batch 1, the forward pass at batch 8, \
+            and the forward pass plus the input gradient of the cross-entropy at batch 1. Each \
+            is also given in GFLOP/s (forward FLOPs from the architecture; the backward pass is \
+            counted as a second forward) and as a share of the machine's peak, cores × 2 FMA \
+            units × 8 lanes × 2 FLOP × --ghz.
+
+            The anchor is Scripts/anchors/efficientnet_torch.py, the plain-PyTorch reference \
+            model with torch.set_num_threads(2), run with --python on the same machine; the \
+            ratio is ours / PyTorch (below 1 is faster). Timings are noisy on a shared machine: \
+            run it idle and quote medians.
+
+            Example:
+              sanitize bench model --runs 30
+            """)
+
+    @Option(help: "Timed runs per measure (the median is reported), at least 3.")
+    var runs = 20
+
+    @Option(help: "The Python with torch that runs the PyTorch anchor; an empty string skips it.")
+    var python = "/work/venv/bin/python"
+
+    @Option(help: "The clock in GHz used for the peak GFLOP/s (2.45 on the benchmark machine).")
+    var ghz = 2.45
+
+    @Option(help: "The weights file (safetensors) to use instead of the installed one.")
+    var weights: String?
+
+    func validate() throws {
+        guard runs >= 3 else { throw ValidationError("--runs must be at least 3, got \(runs)") }
+        guard ghz > 0 else { throw ValidationError("--ghz must be positive, got \(ghz)") }
+    }
+
+    func run() throws {
+        let model = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
+        var generator = SystemRandomNumberGenerator()
+        let images = (0..<8).map { _ in
+            RGBImage(width: 224, height: 224, pixels: (0..<(3 * 224 * 224)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        }
+        let label = [Classification.top(1, of: try model.logits([images[0]])[0])[0].index]
+        let one = [images[0]]
+
+        let measures: [(name: String, perImage: Double, flopsFactor: Double, anchorKey: String)] = [
+            ("forward, batch 1", try median { _ = try model.logits(one) }, 1, "forward_b1_ms"),
+            ("forward, batch 8", try median { _ = try model.logits(images) } / 8, 1, "forward_b8_ms_per_image"),
+            ("forward + input gradient, batch 1",
+             try median { _ = try model.logitsAndInputGradients(one, labels: label) }, 2, "forward_grad_b1_ms"),
+        ]
+        let anchors = python.isEmpty ? [:] : runAnchor()
+
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let peak = Double(cores) * 2 * 8 * 2 * ghz
+        let flops = EfficientNetLite0Architecture.forwardFLOPs()
+        print("EfficientNet-Lite0, 224×224, \(cores) cores, median of \(runs) runs; "
+              + String(format: "%.3f GFLOP per forward; peak %.1f GFLOP/s", flops / 1e9, peak))
+        print("measure".padding(36) + "ms/img".leftPad(9) + "GFLOP/s".leftPad(9) + "% peak".leftPad(8)
+              + "PyTorch".leftPad(10) + "ratio".leftPad(7))
+        for measure in measures {
+            let rate = flops * measure.flopsFactor / (measure.perImage / 1000) / 1e9
+            var line = measure.name.padding(36) + String(format: "%9.2f%9.1f%7.1f%%", measure.perImage, rate, 100 * rate / peak)
+            if let anchor = anchors[measure.anchorKey] {
+                line += String(format: "%10.2f%7.2f", anchor, measure.perImage / anchor)
+            } else {
+                line += "       n/a    n/a"
+            }
+            print(line)
+        }
+        if anchors.isEmpty && !python.isEmpty {
+            print("(PyTorch anchor not measured; the issue's anchors are 20–28, 18–21 and 47–77 ms)")
+        }
+    }
+
+    /// The median wall time of `body` in milliseconds over `runs` runs, after two warm-up runs.
+    private func median(_ body: () throws -> Void) throws -> Double {
+        try body()
+        try body()
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+
+    /// Runs the PyTorch anchor script and reads its last line (JSON); empty on any failure, which
+    /// is reported on stderr.
+    private func runAnchor() -> [String: Double] {
+        guard let script = Self.findScript("Scripts/anchors/efficientnet_torch.py") else {
+            FileHandle.standardError.write(Data("warning: Scripts/anchors/efficientnet_torch.py not found\n".utf8))
+            return [:]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--runs", "\(runs)", "--json"]
+        let output = Pipe()
+        process.standardOutput = output
+        do {
+            try process.run()
+        } catch {
+            FileHandle.standardError.write(Data("warning: cannot run \(python): \(error)\n".utf8))
+            return [:]
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+              let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Double] else {
+            FileHandle.standardError.write(Data("warning: the PyTorch anchor failed (status \(process.terminationStatus))\n".utf8))
+            return [:]
+        }
+        return object
+    }
+
+    /// `relative` under the current directory or one of its parents, if it exists.
+    private static func findScript(_ relative: String) -> String? {
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+        while true {
+            let candidate = directory.appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+}
+
+private extension String {
+    /// Left-aligned in `width` characters.
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    /// Right-aligned in `width` characters.
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

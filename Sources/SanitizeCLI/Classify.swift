@@ -1,7 +1,108 @@
 import ArgumentParser
+import Foundation
+import Imaging
+import Models
 
-/// Placeholder until its issue lands.
+/// `sanitize classify`: EfficientNet-Lite0's top classes for each image.
 struct Classify: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "classify", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("'classify' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify images with the pretrained EfficientNet-Lite0 (ImageNet-1k).",
+        discussion: """
+            Each image (PNG, JPEG, WebP or JPEG 2000, recognised by its bytes) is converted to \
+            8-bit RGB and brought to the model view of PROTOCOL §1 (shorter side to 256 with \
+            antialiased bilinear resampling, center 224×224 crop) unless it is already 224×224. \
+            The report gives, per image, the most probable classes with their softmax \
+            probabilities and ImageNet names.
+
+            An image that cannot be read is reported on stderr as `error: PATH: reason`; the \
+            others are still classified, and the exit status is non-zero at the end.
+
+            The weights are found in $SANITIZE_WEIGHTS or Weights/efficientnet-lite0.safetensors \
+            (installed by Scripts/setup.sh) and checked against their SHA-256; --weights loads \
+            another file of the same architecture, checked tensor by tensor.
+
+            Examples:
+              sanitize classify Fixtures/images/chelsea.png
+              sanitize classify photos/*.jpg --top 1 --csv > predictions.csv
+            """)
+
+    @Argument(help: "The images to classify: PNG, JPEG, WebP, J2K or JP2, of any size.")
+    var images: [String]
+
+    @Option(help: "How many classes to report per image, 1–1000.")
+    var top = 5
+
+    @Flag(help: "Write CSV with the header image,rank,class,probability,name instead of a table.")
+    var csv = false
+
+    @Option(help: "The weights file (safetensors) to use instead of the installed one.")
+    var weights: String?
+
+    func validate() throws {
+        guard (1...1000).contains(top) else {
+            throw ValidationError("--top must be 1–1000, got \(top)")
+        }
+        guard !images.isEmpty else { throw ValidationError("give at least one image") }
+    }
+
+    func run() throws {
+        let model = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
+        var names: [String] = [], views: [RGBImage] = [], failures = 0
+        for path in images {
+            do {
+                let image = try ImageFile.read(path)
+                views.append(ModelView.apply(image))
+                names.append(path)
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+        let logits = try model.logits(views)
+        if csv { print("image,rank,class,probability,name") }
+        for (path, row) in zip(names, logits) {
+            let ranked = Classification.top(top, of: row)
+            if csv {
+                for (rank, entry) in ranked.enumerated() {
+                    print([csvField(path), "\(rank + 1)", "\(entry.index)", formatProbability(entry.probability),
+                           csvField(entry.name)].joined(separator: ","))
+                }
+            } else {
+                print(path)
+                for (rank, entry) in ranked.enumerated() {
+                    let index = String(entry.index).leftPadded(to: 4)
+                    print("  \(rank + 1). \(index)  \(String(format: "%.4f", Double(entry.probability)))  \(entry.name)")
+                }
+            }
+        }
+        if failures > 0 {
+            throw ClassifyFailure(failed: failures, total: images.count)
+        }
+    }
+
+    /// A probability with 6 significant digits, as PROTOCOL §6 asks of floats.
+    private func formatProbability(_ p: Float) -> String {
+        String(format: "%.6g", Double(p))
+    }
+
+    /// RFC 4180: quote a field holding a comma, quote or line break, doubling inner quotes.
+    private func csvField(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Some images of a `classify` run could not be read; they were reported as they happened.
+struct ClassifyFailure: Error, CustomStringConvertible {
+    let failed: Int
+    let total: Int
+    var description: String { "\(failed) of \(total) image(s) could not be classified" }
+}
+
+private extension String {
+    /// The string right-aligned in `width` characters (unchanged when longer).
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

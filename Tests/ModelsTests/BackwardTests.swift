@@ -35,7 +35,7 @@ final class BackwardTests: XCTestCase {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 63 == 0 ? -1 : 1
         }
-        let directions: [(String, [Float], Float)] = [("sign(g)", g.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, 0.02),
+        let directions: [(String, [Float], Float)] = [("sign(g)", g.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, 0.004),
                                                       ("random ±1", random, 0.25)]
         for (name, d, h) in directions {
             let plus = zip(x, d).map { $0 + h * $1 }, minus = zip(x, d).map { $0 - h * $1 }
