@@ -48,7 +48,8 @@ public enum ImageQuality {
     /// (tensors). Same definition as `msssim(_:_:)`.
     /// - Parameters:
     ///   - reference, distorted: `channels * height * width` samples, planar (channel-major,
-    ///     then rows top to bottom), on the 0…255 scale (values outside are measured as given).
+    ///     then rows top to bottom), on the 0…255 scale (values outside are measured as given;
+    ///     a NaN sample makes the result NaN).
     ///   - width, height: the plane size; the smaller side must exceed 160.
     ///   - channels: number of planes, at least 1; the result is their mean.
     /// - Throws: `.badPlaneShape` when a buffer has the wrong length, `.tooSmallForMSSSIM`.
@@ -56,8 +57,11 @@ public enum ImageQuality {
         reference: UnsafeBufferPointer<Float>, distorted: UnsafeBufferPointer<Float>,
         width: Int, height: Int, channels: Int
     ) throws -> Double {
+        let area = width.multipliedReportingOverflow(by: height)
+        let samples = area.partialValue.multipliedReportingOverflow(by: channels)
+        let valid = width >= 1 && height >= 1 && channels >= 1 && !area.overflow && !samples.overflow
         for (what, buffer) in [("reference", reference), ("distorted", distorted)]
-        where width < 1 || height < 1 || channels < 1 || buffer.count != channels * width * height {
+        where !valid || buffer.count != samples.partialValue {
             throw ImageQualityError.badPlaneShape(what: what, count: buffer.count, width: width,
                                                   height: height, channels: channels)
         }
