@@ -16,26 +16,22 @@ extension Kernels {
     static func conv2dDirect(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                              bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
         let (oh, ow, cin, cout) = (g.outHeight, g.outWidth, g.inChannels, g.outChannels)
-        let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        var lowerBound = -Float.infinity, upperBound = Float.infinity
-        if case let .clamp(l, u) = epilogue { (lowerBound, upperBound) = (l, u) }
-        let lower = Vec(repeating: lowerBound), upper = Vec(repeating: upperBound)
+        let (kw, sx) = (g.kernelWidth, g.strideX)
+        let bounds = ClampBounds(epilogue)
+        let (lower, upper) = (bounds.lower, bounds.upper)
         let rowStride = g.width * cin, kernelRow = kw * cin
-        let interiorStart = Swift.min(ow, (g.padLeft + sx - 1) / sx)
-        let interiorEnd = Swift.max(interiorStart, Swift.min(ow, floorDiv(g.width + g.padLeft - kw, sx) + 1))
+        let interior = g.interiorColumns
 
         parallelRanges(g.batch * oh) { first, end in
             for row in first..<end {
-                let n = row / oh, oy = row % oh
-                let iy0 = oy * sy - g.padTop
-                let ky0 = Swift.max(0, -iy0), ky1 = Swift.max(ky0, Swift.min(kh, g.height - iy0))
-                let inRow = input + (n * g.height + iy0) * rowStride
+                let window = RowWindow(g, outputRow: row % oh)
+                let (ky0, ky1) = (window.ky0, window.ky1)
+                let inRow = input + (row / oh * g.height + window.firstInputRow) * rowStride
                 let outRow = output + row * ow * cout
 
                 /// One output pixel with its own tap range (borders).
                 func pixel(_ ox: Int) {
-                    let ix0 = ox * sx - g.padLeft
-                    let kx0 = Swift.max(0, -ix0), kx1 = Swift.max(kx0, Swift.min(kw, g.width - ix0))
+                    let (ix0, kx0, kx1) = g.columnWindow(ox)
                     var co = 0
                     while co < cout {
                         var acc = bias.map { load($0 + co) } ?? Vec()
@@ -50,10 +46,10 @@ extension Kernels {
                 }
 
                 var ox = 0
-                while ox < interiorStart { pixel(ox); ox += 1 }
+                while ox < interior.lowerBound { pixel(ox); ox += 1 }
                 // Two neighbouring pixels × 32 output channels: eight FMA chains, and each weight
                 // load serves both pixels.
-                while ox + 2 <= interiorEnd {
+                while ox + 2 <= interior.upperBound {
                     let src0 = inRow + (ox * sx - g.padLeft) * cin, src1 = src0 + sx * cin
                     let out0 = outRow + ox * cout, out1 = out0 + cout
                     var co = 0
@@ -114,7 +110,7 @@ extension Kernels {
     static func conv2dBackwardInputDirect(_ g: ConvGeometry, gradOutput: UnsafePointer<Float>,
                                           weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         let (oh, ow, cin, cout) = (g.outHeight, g.outWidth, g.inChannels, g.outChannels)
-        let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
         // The weight with input channels padded to 4, `[kh·kw, 4, cout]`, so four accumulators
         // never read past a tap.
         let padded = alignedFloats(kh * kw * 4 * cout)
@@ -129,58 +125,41 @@ extension Kernels {
                 }
             }
         }
-        // sourceColumn[ix·kw + kx]: the output column whose tap kx read input column ix, or −1.
-        let sourceColumn = UnsafeMutablePointer<Int>.allocate(capacity: g.width * kw)
-        defer { sourceColumn.deallocate() }
-        for ix in 0..<g.width {
-            for kx in 0..<kw {
-                let t = ix + g.padLeft - kx
-                sourceColumn[ix * kw + kx] = t >= 0 && t % sx == 0 && t / sx < ow ? t / sx : -1
-            }
-        }
-        parallelRanges(g.batch * g.height) { first, end in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: kh) { sourceRow in
-                for row in first..<end {
-                    let n = row / g.height, iy = row % g.height
-                    for ky in 0..<kh {
-                        let t = iy + g.padTop - ky
-                        sourceRow[ky] = t >= 0 && t % sy == 0 && t / sy < oh ? t / sy : -1
-                    }
-                    for ix in 0..<g.width {
-                        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
-                        var b0 = Vec(), b1 = Vec(), b2 = Vec(), b3 = Vec()
-                        for ky in 0..<kh where sourceRow[ky] >= 0 {
-                            let outRow = gradOutput + (n * oh + sourceRow[ky]) * ow * cout
-                            for kx in 0..<kw {
-                                let ox = sourceColumn[ix * kw + kx]
-                                if ox < 0 { continue }
-                                let d = outRow + ox * cout
-                                let w = padded + (ky * kw + kx) * 4 * cout
-                                var co = 0
-                                while co + 16 <= cout {
-                                    let d0 = load(d + co), d1 = load(d + co + 8)
-                                    a0.addProduct(d0, load(w + co)); b0.addProduct(d1, load(w + co + 8))
-                                    a1.addProduct(d0, load(w + cout + co)); b1.addProduct(d1, load(w + cout + co + 8))
-                                    a2.addProduct(d0, load(w + 2 * cout + co)); b2.addProduct(d1, load(w + 2 * cout + co + 8))
-                                    a3.addProduct(d0, load(w + 3 * cout + co)); b3.addProduct(d1, load(w + 3 * cout + co + 8))
-                                    co += 16
-                                }
-                                if co < cout {
-                                    let d0 = load(d + co)
-                                    a0.addProduct(d0, load(w + co)); a1.addProduct(d0, load(w + cout + co))
-                                    a2.addProduct(d0, load(w + 2 * cout + co)); a3.addProduct(d0, load(w + 3 * cout + co))
-                                }
-                            }
+        forEachInputRow(g) { n, iy, sourceRow, sourceColumn in
+            let row = n * g.height + iy
+            for ix in 0..<g.width {
+                var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+                var b0 = Vec(), b1 = Vec(), b2 = Vec(), b3 = Vec()
+                for ky in 0..<kh where sourceRow[ky] >= 0 {
+                    let outRow = gradOutput + (n * oh + sourceRow[ky]) * ow * cout
+                    for kx in 0..<kw {
+                        let ox = sourceColumn[ix * kw + kx]
+                        if ox < 0 { continue }
+                        let d = outRow + ox * cout
+                        let w = padded + (ky * kw + kx) * 4 * cout
+                        var co = 0
+                        while co + 16 <= cout {
+                            let d0 = load(d + co), d1 = load(d + co + 8)
+                            a0.addProduct(d0, load(w + co)); b0.addProduct(d1, load(w + co + 8))
+                            a1.addProduct(d0, load(w + cout + co)); b1.addProduct(d1, load(w + cout + co + 8))
+                            a2.addProduct(d0, load(w + 2 * cout + co)); b2.addProduct(d1, load(w + 2 * cout + co + 8))
+                            a3.addProduct(d0, load(w + 3 * cout + co)); b3.addProduct(d1, load(w + 3 * cout + co + 8))
+                            co += 16
                         }
-                        let dst = gradInput + (row * g.width + ix) * cin
-                        let sums = (horizontalSum(a0 + b0), horizontalSum(a1 + b1), horizontalSum(a2 + b2),
-                                    horizontalSum(a3 + b3))
-                        dst[0] = sums.0
-                        if cin > 1 { dst[1] = sums.1 }
-                        if cin > 2 { dst[2] = sums.2 }
-                        if cin > 3 { dst[3] = sums.3 }
+                        if co < cout {
+                            let d0 = load(d + co)
+                            a0.addProduct(d0, load(w + co)); a1.addProduct(d0, load(w + cout + co))
+                            a2.addProduct(d0, load(w + 2 * cout + co)); a3.addProduct(d0, load(w + 3 * cout + co))
+                        }
                     }
                 }
+                let dst = gradInput + (row * g.width + ix) * cin
+                let sums = (horizontalSum(a0 + b0), horizontalSum(a1 + b1), horizontalSum(a2 + b2),
+                            horizontalSum(a3 + b3))
+                dst[0] = sums.0
+                if cin > 1 { dst[1] = sums.1 }
+                if cin > 2 { dst[2] = sums.2 }
+                if cin > 3 { dst[3] = sums.3 }
             }
         }
     }
