@@ -61,6 +61,9 @@ final class SGEMMTests: XCTestCase {
         check(transposeA: false, transposeB: false, m: 97, n: 45, k: 1100, alpha: 2, beta: 1, pad: 5, seed: 9)
         check(transposeA: false, transposeB: false, m: 1000, n: 24, k: 40, alpha: 1, beta: 0.25, seed: 11)
         check(transposeA: false, transposeB: true, m: 7, n: 2100, k: 20, alpha: 1, beta: 0, seed: 13)
+        // Tall: the shared B panel is packed by both cores, two KC passes.
+        check(transposeA: false, transposeB: false, m: 400, n: 200, k: 300, alpha: 1, beta: 0.5, seed: 15)
+        check(transposeA: true, transposeB: true, m: 400, n: 203, k: 300, alpha: 0.5, beta: 0, pad: 1, seed: 17)
     }
 
     func testKZeroScalesByBeta() {
