@@ -299,6 +299,23 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    func testValidateNamesTheBadField() {
+        let good = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernelHeight: 3,
+                                kernelWidth: 3, groups: 2)
+        XCTAssertNoThrow(try good.validate())
+        var groups = good
+        groups.groups = 4
+        var kernel = good
+        kernel.kernelWidth = 7
+        var padding = good
+        padding.padLeft = -1
+        for (bad, word) in [(groups, "groups"), (kernel, "larger"), (padding, "padding")] {
+            XCTAssertThrowsError(try bad.validate()) { error in
+                XCTAssertTrue("\(error)".contains(word), "expected '\(word)' in: \(error)")
+            }
+        }
+    }
+
     func testSamePadding() {
         // TF SAME: 224 → 112 with k3 s2 pads (0, 1); 7 with k5 s1 pads (2, 2); 4 with k1 s2 pads nothing.
         XCTAssertTrue(ConvGeometry.samePadding(size: 224, kernel: 3, stride: 2) == (0, 1))
