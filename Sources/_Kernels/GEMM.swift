@@ -109,7 +109,11 @@ extension Kernels {
     static func gemm(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
                      c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, threads: Int = 0) {
         if m == 0 || n == 0 { return }
-        let work = Double(m) * Double(n) * Double(max(k, 1))
+        if k == 0 {
+            finishWithoutProduct(m: m, n: n, c: c, ldc: ldc, output: output)
+            return
+        }
+        let work = Double(m) * Double(n) * Double(k)
         let cores = threads > 0 ? threads : coreCount
         let splitRows = m >= n
         let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr

@@ -69,6 +69,8 @@ final class SGEMMTests: XCTestCase {
     func testKZeroScalesByBeta() {
         check(transposeA: false, transposeB: false, m: 3, n: 5, k: 0, alpha: 1, beta: 2)
         check(transposeA: true, transposeB: true, m: 3, n: 5, k: 0, alpha: 1, beta: 0)
+        check(transposeA: false, transposeB: false, m: 300, n: 200, k: 0, alpha: 1, beta: 2)
+        check(transposeA: false, transposeB: true, m: 20, n: 900, k: 0, alpha: 1, beta: 0)
     }
 
     func testEmptyOutputDoesNothing() {
