@@ -65,6 +65,11 @@ final class FoldedNetwork {
             next = next == ws.blockOutputs.0 ? ws.blockOutputs.1 : ws.blockOutputs.0
         }
         head.forward(ws.headGeometry, input: x, output: ws.headOutput)
+        classify(ws)
+    }
+
+    /// Global average pooling of `workspace.headOutput` and the classifier, into `workspace.logits`.
+    func classify(_ ws: Workspace) {
         averagePool(ws.headOutput, batch: ws.batch, positions: ws.headGeometry.outHeight * ws.headGeometry.outWidth,
                     channels: head.outChannels, into: ws.pooled)
         // n c, k c -> n k
