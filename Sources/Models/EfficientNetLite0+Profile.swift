@@ -9,8 +9,12 @@ public struct LayerTiming: Sendable {
     public let name: String
     /// The convolution's shape for the profiled batch.
     public let geometry: ConvGeometry
-    /// Median forward milliseconds (convolution, bias and fused ReLU6).
+    /// Median forward milliseconds (convolution, bias and fused ReLU6), the layer run alone and
+    /// repeatedly (warm caches).
     public let forwardMilliseconds: Double
+    /// Median forward milliseconds of the same layer inside whole forward passes (including the
+    /// residual add that follows a projection).
+    public var inContextMilliseconds = 0.0
     /// Median milliseconds of the input-gradient convolution (`conv2dBackwardInput`).
     public let backwardMilliseconds: Double
 }
@@ -56,6 +60,16 @@ extension EfficientNetLite0 {
             profile("block\(b).project", block.project, g.project, ws.depthwiseOutputs[b], ws.blockOutputs.1)
         }
         profile("head", folded.head, ws.headGeometry, anyInput, ws.headOutput)
+        var stamps: [UInt64] = []
+        stamps.reserveCapacity(timings.count + 1)
+        var inContext = [[Double]](repeating: [], count: timings.count)
+        for _ in 0..<max(1, runs) {
+            stamps.removeAll(keepingCapacity: true)
+            stamps.append(DispatchTime.now().uptimeNanoseconds)
+            folded.forward(ws) { stamps.append(DispatchTime.now().uptimeNanoseconds) }
+            for i in timings.indices { inContext[i].append(Double(stamps[i + 1] - stamps[i]) / 1e6) }
+        }
+        for i in timings.indices { timings[i].inContextMilliseconds = inContext[i].sorted()[inContext[i].count / 2] }
         let full = time { folded.forward(ws) }
         let residual = time {
             for (b, block) in folded.blocks.enumerated() where block.hasResidual {
