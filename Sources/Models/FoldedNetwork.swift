@@ -25,8 +25,9 @@ final class FoldedNetwork {
     let stem: FoldedConv
     let blocks: [FoldedBlock]
     let head: FoldedConv
-    /// `[classes, headChannels]`, PyTorch's `nn.Linear` layout.
-    let fcWeight: [Float]
+    /// `[headChannels, classes]`: PyTorch's `[classes, headChannels]` transposed, so that each
+    /// input channel's weights are one contiguous row for the batched matrix-vector loops.
+    let fcWeightT: [Float]
     /// `[classes]`.
     let fcBias: [Float]
     /// Number of classes (1000).
@@ -36,17 +37,24 @@ final class FoldedNetwork {
         self.stem = stem
         self.blocks = blocks
         self.head = head
-        self.fcWeight = fcWeight
+        let classes = fcBias.count, channels = fcWeight.count / max(classes, 1)
+        var transposed = [Float](repeating: 0, count: fcWeight.count)
+        for k in 0..<classes {
+            for c in 0..<channels { transposed[c * classes + k] = fcWeight[k * channels + c] }
+        }
+        self.fcWeightT = transposed
         self.fcBias = fcBias
-        self.classes = fcBias.count
+        self.classes = classes
     }
 
     // MARK: - Forward
 
     /// Runs the network on `workspace.input` (already normalised) and leaves the logits in
     /// `workspace.logits`. With `keepsActivations`, every ReLU6 output stays in its own buffer.
-    func forward(_ ws: Workspace) {
+    /// `checkpoint`, when given, is called after each convolution (for per-layer profiling).
+    func forward(_ ws: Workspace, checkpoint: (() -> Void)? = nil) {
         stem.forward(ws.stemGeometry, input: ws.input, output: ws.stemOutput)
+        checkpoint?()
         var x = UnsafePointer(ws.stemOutput)
         var next = ws.blockOutputs.0
         for (b, block) in blocks.enumerated() {
@@ -55,9 +63,12 @@ final class FoldedNetwork {
             if let expand = block.expand, let geometry = g.expand, let out = ws.expandOutputs[b] {
                 expand.forward(geometry, input: h, output: out)
                 h = UnsafePointer(out)
+                checkpoint?()
             }
             block.depthwise.forward(g.depthwise, input: h, output: ws.depthwiseOutputs[b])
+            checkpoint?()
             block.project.forward(g.project, input: ws.depthwiseOutputs[b], output: next)
+            checkpoint?()
             if block.hasResidual {
                 addInPlace(next, x, count: g.project.outputCount)
             }
@@ -65,16 +76,29 @@ final class FoldedNetwork {
             next = next == ws.blockOutputs.0 ? ws.blockOutputs.1 : ws.blockOutputs.0
         }
         head.forward(ws.headGeometry, input: x, output: ws.headOutput)
+        checkpoint?()
+        classify(ws)
+    }
+
+    /// Global average pooling of `workspace.headOutput` and the classifier, into `workspace.logits`.
+    func classify(_ ws: Workspace) {
         averagePool(ws.headOutput, batch: ws.batch, positions: ws.headGeometry.outHeight * ws.headGeometry.outWidth,
                     channels: head.outChannels, into: ws.pooled)
-        // n c, k c -> n k
-        fcWeight.withUnsafeBufferPointer { w in
-            Kernels.sgemm(transposeA: false, transposeB: true, m: ws.batch, n: classes, k: head.outChannels,
-                          alpha: 1, a: ws.pooled, lda: head.outChannels, b: w.baseAddress!, ldb: head.outChannels,
-                          beta: 0, c: ws.logits, ldc: classes)
-        }
-        for n in 0..<ws.batch {
-            for k in 0..<classes { ws.logits[n * classes + k] += fcBias[k] }
+        // n c, c k -> n k: a few rows, so row-by-row axpys over the contiguous class axis; each
+        // weight row is read once per call and stays in L1 across the batch.
+        let channels = head.outChannels
+        fcWeightT.withUnsafeBufferPointer { w in
+            for n in 0..<ws.batch {
+                let row = ws.logits + n * classes
+                for k in 0..<classes { row[k] = fcBias[k] }
+            }
+            for c in 0..<channels {
+                let weights = w.baseAddress! + c * classes
+                for n in 0..<ws.batch {
+                    let x = ws.pooled[n * channels + c], row = ws.logits + n * classes
+                    for k in 0..<classes { row[k] += x * weights[k] }
+                }
+            }
         }
     }
 
@@ -101,11 +125,14 @@ final class FoldedNetwork {
             for k in 0..<classes { row[k] *= inverse }
             row[labels[n]] -= 1
         }
-        // n k, k c -> n c
-        fcWeight.withUnsafeBufferPointer { w in
-            Kernels.sgemm(transposeA: false, transposeB: false, m: ws.batch, n: head.outChannels, k: classes,
-                          alpha: 1, a: ws.logits, lda: classes, b: w.baseAddress!, ldb: head.outChannels,
-                          beta: 0, c: ws.pooled, ldc: head.outChannels)
+        // n k, c k -> n c: one dot product over the contiguous class axis per (n, c).
+        fcWeightT.withUnsafeBufferPointer { w in
+            for c in 0..<head.outChannels {
+                let weights = w.baseAddress! + c * classes
+                for n in 0..<ws.batch {
+                    ws.pooled[n * head.outChannels + c] = dot(ws.logits + n * classes, weights, count: classes)
+                }
+            }
         }
         // The mean spreads dPooled/(h·w) over every position; ReLU6 passes it where 0 < y < 6.
         let positions = ws.headGeometry.outHeight * ws.headGeometry.outWidth
@@ -138,8 +165,8 @@ final class FoldedNetwork {
             if block.hasResidual {
                 addInPlace(result, g, count: geometry.project.outputCount)
             }
-            let others = [gradA, gradB, gradC].filter { $0 != result }
-            (g, spare1, spare2) = (result, others[0], others[1])
+            // The next block's output gradient is `result`; the two other buffers become spares.
+            (g, spare1, spare2) = result == spare1 ? (spare1, g, spare2) : (spare2, g, spare1)
         }
         maskClamped(g, by: ws.stemOutput, count: ws.stemGeometry.outputCount)
         stem.backwardInput(ws.stemGeometry, gradOutput: g, gradInput: inputGradient)
@@ -182,6 +209,25 @@ func maskClamped(_ grad: UnsafeMutablePointer<Float>, by saved: UnsafePointer<Fl
             grad[i] = y > 0 && y < 6 ? grad[i] : 0
         }
     }
+}
+
+/// `Σ a[i]·b[i]` for `i < count`, with eight partial sums (a SIMD register) and a scalar tail.
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var partial = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        partial.addProduct(x, y)
+        i += 8
+    }
+    var sum = partial.sum()
+    while i < count {
+        sum += a[i] * b[i]
+        i += 1
+    }
+    return sum
 }
 
 /// `out[n, c] = mean over p of input[n, p, c]` for an NHWC input with `positions = h·w`.

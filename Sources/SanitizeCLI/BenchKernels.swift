@@ -15,7 +15,10 @@ struct BenchKernels: ParsableCommand {
             flops × the clock in /proc/cpuinfo). When the anchor scripts have written their JSON \
             (Scripts/anchors/gemm_numpy.py and conv_torch.py), their medians and our ratios are \
             printed alongside. It also compares depthwise convolution in NHWC (the layout of the \
-            API) with a vectorised NCHW version, the measurement behind the layout choice.
+            API) with a vectorised NCHW version, the measurement behind the layout choice. Make the \
+            anchors in the same session first: `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+            OPENBLAS_NUM_THREADS=2 python3 Scripts/anchors/gemm_numpy.py` and `python3 \
+            Scripts/anchors/conv_torch.py` (a Python with numpy and torch).
             """)
 
     @Option(help: "Timed runs per measurement; the median is reported.")
@@ -42,6 +45,11 @@ struct BenchKernels: ParsableCommand {
     func run() throws {
         let peak = MachinePeak.read()
         print(peak.description)
+        if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
+            print("Load average (1, 5, 15 min) at start: "
+                  + load.split(separator: " ").prefix(3).joined(separator: ", ")
+                  + " on \(peak.cores) cores; other processes on the cores slow the medians most")
+        }
         let numpy = AnchorFile.load(path: anchors + "/gemm_numpy.json")
         let torch = AnchorFile.load(path: anchors + "/conv_torch.json")
         for note in [numpy.note, torch.note].compactMap({ $0 }) { print(note) }

@@ -37,6 +37,9 @@ struct BenchModel: ParsableCommand {
     @Option(help: "The weights file (safetensors) to use instead of the installed one.")
     var weights: String?
 
+    @Flag(help: "Also time each convolution on its own (batch 1), forward and input gradient.")
+    var layers = false
+
     func validate() throws {
         guard runs >= 3 else { throw ValidationError("--runs must be at least 3, got \(runs)") }
         guard ghz > 0 else { throw ValidationError("--ghz must be positive, got \(ghz)") }
@@ -76,9 +79,31 @@ struct BenchModel: ParsableCommand {
             }
             print(line)
         }
+        if layers { printLayers(model) }
         if anchors.isEmpty && !python.isEmpty {
             print("(PyTorch anchor not measured; the issue's anchors are 20–28, 18–21 and 47–77 ms)")
         }
+    }
+
+    /// Per-convolution medians at batch 1 and their sum, against a full pass.
+    private func printLayers(_ model: EfficientNetLite0) {
+        let (timings, full, residual, classifier) = model.layerTimings(batch: 1, runs: runs)
+        print("\nper convolution, batch 1 (median ms): forward alone, GFLOP/s, forward within whole passes, input gradient")
+        var forward = 0.0, inContext = 0.0, backward = 0.0
+        for t in timings {
+            let g = t.geometry
+            let shape = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels) k\(g.kernelHeight) s\(g.strideY)"
+            print(t.name.padding(20) + shape.padding(26)
+                  + String(format: "%8.3f%8.1f%9.3f%9.3f", t.forwardMilliseconds, g.flops / t.forwardMilliseconds / 1e6,
+                           t.inContextMilliseconds, t.backwardMilliseconds))
+            forward += t.forwardMilliseconds
+            inContext += t.inContextMilliseconds
+            backward += t.backwardMilliseconds
+        }
+        print(String(format: "sum of convolutions: forward alone %.2f ms, within passes %.2f ms, input gradient %.2f ms",
+                     forward, inContext, backward))
+        print(String(format: "residual adds %.2f ms, pooling + classifier %.2f ms; whole forward pass %.2f ms",
+                     residual, classifier, full))
     }
 
     /// The median wall time of `body` in milliseconds over `runs` runs, after two warm-up runs.

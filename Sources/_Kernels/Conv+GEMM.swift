@@ -207,36 +207,18 @@ extension Kernels {
     static func col2imGather(_ g: ConvGeometry, columns: UnsafePointer<Float>, ldColumns: Int, group: Int,
                              into gradInput: UnsafeMutablePointer<Float>) {
         let (oh, ow, cg) = (g.outHeight, g.outWidth, g.inChannelsPerGroup)
-        let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        // sourceColumn[ix·kw + kx]: the output column whose tap kx read input column ix, or −1.
-        // ix = ox·sx + kx − padLeft  ⇒  ox = (ix + padLeft − kx) / sx when exact; rows alike.
-        let sourceColumn = UnsafeMutablePointer<Int>.allocate(capacity: g.width * kw)
-        defer { sourceColumn.deallocate() }
-        for ix in 0..<g.width {
-            for kx in 0..<kw {
-                let t = ix + g.padLeft - kx
-                sourceColumn[ix * kw + kx] = t >= 0 && t % sx == 0 && t / sx < ow ? t / sx : -1
-            }
-        }
-        parallelRanges(g.batch * g.height) { first, end in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: kh) { sourceRow in
-                for row in first..<end {
-                    let n = row / g.height, iy = row % g.height
-                    for ky in 0..<kh {
-                        let t = iy + g.padTop - ky
-                        sourceRow[ky] = t >= 0 && t % sy == 0 && t / sy < oh ? t / sy : -1
-                    }
-                    for ix in 0..<g.width {
-                        let dst = gradInput + (row * g.width + ix) * g.inChannels + group * cg
-                        for ky in 0..<kh where sourceRow[ky] >= 0 {
-                            let outRow = columns + (n * oh + sourceRow[ky]) * ow * ldColumns
-                            for kx in 0..<kw {
-                                let ox = sourceColumn[ix * kw + kx]
-                                if ox < 0 { continue }
-                                let src = outRow + ox * ldColumns + (ky * kw + kx) * cg
-                                for c in 0..<cg { dst[c] += src[c] }
-                            }
-                        }
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+        forEachInputRow(g) { n, iy, sourceRow, sourceColumn in
+            let row = n * g.height + iy
+            for ix in 0..<g.width {
+                let dst = gradInput + (row * g.width + ix) * g.inChannels + group * cg
+                for ky in 0..<kh where sourceRow[ky] >= 0 {
+                    let outRow = columns + (n * oh + sourceRow[ky]) * ow * ldColumns
+                    for kx in 0..<kw {
+                        let ox = sourceColumn[ix * kw + kx]
+                        if ox < 0 { continue }
+                        let src = outRow + ox * ldColumns + (ky * kw + kx) * cg
+                        for c in 0..<cg { dst[c] += src[c] }
                     }
                 }
             }

@@ -6,57 +6,28 @@ import Dispatch
 /// pixel is a short sum over the kernel taps, vectorised 8 channels at a time along NHWC's
 /// contiguous channel axis. Rows of the output are spread over the cores.
 extension Kernels {
-    typealias Vec = SIMD8<Float>
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
-
-    @inline(__always)
-    static func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self) }
-
-    /// ⌊a / b⌋ for b > 0, also for negative a (Swift's `/` truncates toward zero).
-    @inline(__always)
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
-
-    /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
-    @inline(__always)
-    static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
-        let pieces = Swift.max(1, Swift.min(count, coreCount * 4))
-        if pieces == 1 || coreCount == 1 {
-            body(0, count)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-            body(piece * count / pieces, (piece + 1) * count / pieces)
-        }
-    }
-
     // n y x c, ky kx c -> n oy ox c
     static func depthwiseForward(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                  bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
-        let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        var lowerBound = -Float.infinity, upperBound = Float.infinity
-        if case let .clamp(l, u) = epilogue { (lowerBound, upperBound) = (l, u) }
-        let lower = Vec(repeating: lowerBound), upper = Vec(repeating: upperBound)
-        // Output columns whose whole kernel row lies inside the input: ox·sx − padLeft ≥ 0 and
-        // ox·sx − padLeft + kw ≤ width.
-        let interiorStart = Swift.min(ow, (g.padLeft + sx - 1) / sx)
-        let interiorEnd = Swift.max(interiorStart, Swift.min(ow, floorDiv(g.width + g.padLeft - kw, sx) + 1))
+        let (kw, sx) = (g.kernelWidth, g.strideX)
+        let bounds = ClampBounds(epilogue)
+        let (lower, upper, lowerBound, upperBound) = (bounds.lower, bounds.upper, bounds.lowerBound, bounds.upperBound)
+        let interior = g.interiorColumns
+        let (interiorStart, interiorEnd) = (interior.lowerBound, interior.upperBound)
         let rowStride = g.width * channels, pixelStride = sx * channels
 
         parallelRanges(g.batch * oh) { first, end in
             for row in first..<end {
-                let n = row / oh, oy = row % oh
-                let iy0 = oy * sy - g.padTop
-                let ky0 = Swift.max(0, -iy0), ky1 = Swift.max(ky0, Swift.min(kh, g.height - iy0))
-                let inRow = input + (n * g.height + iy0) * rowStride
+                let n = row / oh
+                let window = RowWindow(g, outputRow: row % oh)
+                let (ky0, ky1) = (window.ky0, window.ky1)
+                let inRow = input + (n * g.height + window.firstInputRow) * rowStride
                 let outRow = output + row * ow * channels
 
                 /// One output pixel, all channels, taps kx0..<kx1 only (borders and leftovers).
                 func pixel(_ ox: Int) {
-                    let ix0 = ox * sx - g.padLeft
-                    let kx0 = Swift.max(0, -ix0), kx1 = Swift.max(kx0, Swift.min(kw, g.width - ix0))
+                    let (ix0, kx0, kx1) = g.columnWindow(ox)
                     let out = outRow + ox * channels
                     var c = 0
                     while c + 8 <= channels {

@@ -109,7 +109,11 @@ extension Kernels {
     static func gemm(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
                      c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, threads: Int = 0) {
         if m == 0 || n == 0 { return }
-        let work = Double(m) * Double(n) * Double(max(k, 1))
+        if k == 0 {
+            finishWithoutProduct(m: m, n: n, c: c, ldc: ldc, output: output)
+            return
+        }
+        let work = Double(m) * Double(n) * Double(k)
         let cores = threads > 0 ? threads : coreCount
         let splitRows = m >= n
         let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr
@@ -189,7 +193,14 @@ extension Kernels {
             var pc = 0
             while pc < k {
                 let kcb = min(GEMMBlock.kc, k - pc)
-                packB(b.offset(row: pc, col: jc), k: kcb, n: ncb, into: packedB)
+                // Pack the shared panel on all cores too: whole NR-wide column panels per core.
+                let panels = (ncb + GEMMBlock.nr - 1) / GEMMBlock.nr
+                let packers = kcb * ncb >= 32_768 ? Swift.min(cores, panels) : 1
+                DispatchQueue.concurrentPerform(iterations: packers) { part in
+                    let p0 = part * panels / packers, p1 = (part + 1) * panels / packers
+                    let col = p0 * GEMMBlock.nr, cols = Swift.min(ncb, p1 * GEMMBlock.nr) - col
+                    packB(b.offset(row: pc, col: jc + col), k: kcb, n: cols, into: packedB + col * kcb)
+                }
                 let pass = TilePass(output: output.offset(col: jc), first: pc == 0, last: pc + kcb == k)
                 DispatchQueue.concurrentPerform(iterations: blocks) { block in
                     let ic = block * mcb, rows = min(mcb, m - ic)

@@ -92,6 +92,12 @@ func convSweep() -> [ConvGeometry] {
                                   kernelHeight: k, kernelWidth: k, strideY: s, strideX: s, padTop: b,
                                   padLeft: b, padBottom: a, padRight: a, groups: c))
     }
+    // The direct path for few input channels: 32-channel blocks, 8-channel tails, borders.
+    cases.append(ConvGeometry(batch: 2, height: 11, width: 13, inChannels: 3, outChannels: 40, kernelHeight: 3,
+                              kernelWidth: 3, strideY: 2, strideX: 2, padTop: 0, padLeft: 1, padBottom: 1,
+                              padRight: 1))
+    cases.append(ConvGeometry(batch: 1, height: 9, width: 10, inChannels: 4, outChannels: 16, kernelHeight: 5,
+                              kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2))
     // Several im2col chunks, grouped.
     cases.append(ConvGeometry(batch: 2, height: 12, width: 12, inChannels: 32, outChannels: 24, kernelHeight: 5,
                               kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 2))
@@ -290,6 +296,23 @@ final class ConvTests: XCTestCase {
                 }
             }
             assertClose(observed, expected, scale: scale, "depthwiseConv2dNCHW \(g)")
+        }
+    }
+
+    func testValidateNamesTheBadField() {
+        let good = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernelHeight: 3,
+                                kernelWidth: 3, groups: 2)
+        XCTAssertNoThrow(try good.validate())
+        var groups = good
+        groups.groups = 4
+        var kernel = good
+        kernel.kernelWidth = 7
+        var padding = good
+        padding.padLeft = -1
+        for (bad, word) in [(groups, "groups"), (kernel, "larger"), (padding, "padding")] {
+            XCTAssertThrowsError(try bad.validate()) { error in
+                XCTAssertTrue("\(error)".contains(word), "expected '\(word)' in: \(error)")
+            }
         }
     }
 

@@ -15,18 +15,20 @@ final class ReferenceFactsTests: XCTestCase {
             ("chelsea.png", "chelsea", 282, 0.38), ("coffee.png", "coffee", 967, 0.96), ("rocket.jpg", "rocket", 657, 0.38),
         ]
         let (reference, fixtures) = try loadReference()
-        for (photo, fixture, label, probability) in facts {
+        var views: [RGBImage] = []
+        for (photo, _, _, _) in facts {
             let path = Self.photoDirectory + "/" + photo
-            let original: RGBImage
             do {
-                original = try ImageFile.read(path)
+                views.append(ModelView.apply(try ImageFile.read(path)))
             } catch {
                 XCTFail("\(path) is needed (Debian package python3-skimage, installed by Scripts/setup.sh): \(error)")
-                continue
+                return
             }
-            let view = ModelView.apply(original)
+        }
+        let logits = try model.logits(views)
+        for ((photo, fixture, label, probability), (view, row)) in zip(facts, zip(views, logits)) {
             XCTAssertEqual([view.width, view.height], [224, 224])
-            let top = Classification.top(1, of: try model.logits([view])[0])[0]
+            let top = Classification.top(1, of: row)[0]
             XCTAssertEqual(top.index, label, "\(photo): top-1 expected \(label) (\(imageNetClassNames[label])), "
                 + "observed \(top.index) (\(top.name))")
             XCTAssertEqual(Double(top.probability), probability, accuracy: 0.02,

@@ -52,6 +52,19 @@ enum Shared {
     static let fixtures: Result<[RGBImage], Swift.Error> = Result {
         try fixtureNames.map { try ImageFile.read(repositoryRoot.appendingPathComponent("Fixtures/images/\($0).png").path) }
     }
+
+    /// One fast-path forward-and-backward pass over all five fixtures at their reference labels,
+    /// shared by the tests (a forward pass is slow in debug builds).
+    static let fastPass: Result<(logits: [[Float]], gradients: [[Float]]), Swift.Error> = Result {
+        try model.get().logitsAndInputGradients(try fixtures.get(), labels: try reference.get().map(\.label))
+    }
+}
+
+/// The shared fast-path logits and gradients of the five fixtures, or a test failure.
+func loadFastPass(file: StaticString = #filePath, line: UInt = #line) throws -> (logits: [[Float]], gradients: [[Float]]) {
+    _ = try loadModel(file: file, line: line)
+    _ = try loadReference(file: file, line: line)
+    return try Shared.fastPass.get()
 }
 
 /// The shared model, or a test failure saying to run Scripts/setup.sh.

@@ -6,14 +6,7 @@ import XCTest
 /// and a small end-to-end training run.
 final class ModuleTests: XCTestCase {
     private func makeModel(seed: UInt64) -> Sequential {
-        var generator = SeededGenerator(seed: seed)
-        return Sequential(
-            Conv2d(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: .symmetric(1), bias: false, generator: &generator),
-            BatchNorm2d(channels: 4),
-            Lambda.relu,
-            Lambda.maxPool2d(kernel: (2, 2)),
-            Lambda.flatten,
-            Linear(inFeatures: 4 * 3 * 3, outFeatures: 2, generator: &generator))
+        makeSmallCNN(classes: 2, seed: seed)
     }
 
     func testDottedNamesFollowRegistrationOrder() {
@@ -105,14 +98,7 @@ final class ModuleTests: XCTestCase {
         }
         let images = Tensor(shape: [count, 6, 6, 1], scalars: pixels)
         let optimizer = SGD(parameters: model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
-        var losses: [Float] = []
-        for _ in 0..<30 {
-            optimizer.zeroGradients()
-            let loss = model(images).crossEntropy(labels: labels)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item)
-        }
+        let losses = train(model, images: images, labels: labels, optimizer: optimizer, steps: 30)
         XCTAssertLessThan(losses.last!, losses.first! * 0.2, "losses \(losses)")
         model.eval()
         XCTAssertEqual(withoutGradients { model(images) }.argmax(), labels)

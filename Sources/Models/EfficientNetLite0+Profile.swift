@@ -1,0 +1,82 @@
+import Dispatch
+import _Kernels
+
+// MARK: - Per-layer timings
+
+/// The median time of one convolution of the fast path, forward and backward (input gradient).
+public struct LayerTiming: Sendable {
+    /// `stem`, `block3.expand`, `block3.depthwise`, `block3.project` or `head`.
+    public let name: String
+    /// The convolution's shape for the profiled batch.
+    public let geometry: ConvGeometry
+    /// Median forward milliseconds (convolution, bias and fused ReLU6), the layer run alone and
+    /// repeatedly (warm caches).
+    public let forwardMilliseconds: Double
+    /// Median forward milliseconds of the same layer inside whole forward passes (including the
+    /// residual add that follows a projection).
+    public var inContextMilliseconds = 0.0
+    /// Median milliseconds of the input-gradient convolution (`conv2dBackwardInput`).
+    public let backwardMilliseconds: Double
+}
+
+extension EfficientNetLite0 {
+    /// Times every convolution of the fast path on its own, for a batch of `batch` 224×224 images
+    /// of arbitrary values: the median of `runs` runs after one warm-up. The layers sum to less
+    /// than a full pass, which adds the residual adds, pooling and classifier; comparing them with
+    /// `forwardMilliseconds` (one whole forward pass on the same buffers, timed the same way)
+    /// shows the cost of the plumbing between kernels, of which `residualMilliseconds` (the nine
+    /// residual adds) and `classifierMilliseconds` (pooling and the 1280→1000 layer) are timed too.
+    public func layerTimings(batch: Int, runs: Int)
+        -> (layers: [LayerTiming], forwardMilliseconds: Double, residualMilliseconds: Double,
+            classifierMilliseconds: Double) {
+        let ws = Workspace(network: folded, batch: max(1, batch), height: EfficientNetLite0Architecture.imageSide,
+                           width: EfficientNetLite0Architecture.imageSide, keepsActivations: true)
+        // Two buffers of the largest activation size: any layer's input, and any input gradient.
+        let (gradient, anyInput, _) = ws.gradients!
+        var timings: [LayerTiming] = []
+        func time(_ body: () -> Void) -> Double {
+            body()
+            var samples: [Double] = []
+            for _ in 0..<max(1, runs) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            return samples.sorted()[samples.count / 2]
+        }
+        func profile(_ name: String, _ conv: FoldedConv, _ g: ConvGeometry,
+                     _ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+            let forward = time { conv.forward(g, input: input, output: output) }
+            let backward = time { conv.backwardInput(g, gradOutput: output, gradInput: gradient) }
+            timings.append(LayerTiming(name: name, geometry: g, forwardMilliseconds: forward, backwardMilliseconds: backward))
+        }
+        profile("stem", folded.stem, ws.stemGeometry, ws.input, ws.stemOutput)
+        for (b, block) in folded.blocks.enumerated() {
+            let g = ws.blockGeometries[b]
+            if let expand = block.expand, let geometry = g.expand, let output = ws.expandOutputs[b] {
+                profile("block\(b).expand", expand, geometry, anyInput, output)
+            }
+            profile("block\(b).depthwise", block.depthwise, g.depthwise, anyInput, ws.depthwiseOutputs[b])
+            profile("block\(b).project", block.project, g.project, ws.depthwiseOutputs[b], ws.blockOutputs.1)
+        }
+        profile("head", folded.head, ws.headGeometry, anyInput, ws.headOutput)
+        var stamps: [UInt64] = []
+        stamps.reserveCapacity(timings.count + 1)
+        var inContext = [[Double]](repeating: [], count: timings.count)
+        for _ in 0..<max(1, runs) {
+            stamps.removeAll(keepingCapacity: true)
+            stamps.append(DispatchTime.now().uptimeNanoseconds)
+            folded.forward(ws) { stamps.append(DispatchTime.now().uptimeNanoseconds) }
+            for i in timings.indices { inContext[i].append(Double(stamps[i + 1] - stamps[i]) / 1e6) }
+        }
+        for i in timings.indices { timings[i].inContextMilliseconds = inContext[i].sorted()[inContext[i].count / 2] }
+        let full = time { folded.forward(ws) }
+        let residual = time {
+            for (b, block) in folded.blocks.enumerated() where block.hasResidual {
+                addInPlace(ws.blockOutputs.1, ws.blockOutputs.0, count: ws.blockGeometries[b].project.outputCount)
+            }
+        }
+        let classifier = time { folded.classify(ws) }
+        return (timings, full, residual, classifier)
+    }
+}
