@@ -73,6 +73,20 @@ final class SGEMMTests: XCTestCase {
         check(transposeA: false, transposeB: true, m: 20, n: 900, k: 0, alpha: 1, beta: 0)
     }
 
+    /// The per-element summation order depends only on the KC blocking, so one thread and all
+    /// cores give identical bits.
+    func testOneThreadMatchesAllCores() {
+        let (m, n, k) = (250, 140, 300)
+        let a = randomFloats(m * k, seed: 21), b = randomFloats(k * n, seed: 22)
+        var all = [Float](repeating: 0, count: m * n), one = all
+        Kernels.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                      b: b, ldb: n, beta: 0, c: &all, ldc: n)
+        Kernels.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                      b: b, ldb: n, beta: 0, c: &one, ldc: n, maxThreads: 1)
+        let differing = zip(all, one).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+        XCTAssertEqual(differing, 0, "maxThreads 1 vs all cores: \(differing) of \(m * n) elements differ")
+    }
+
     func testEmptyOutputDoesNothing() {
         var c: [Float] = [42]
         Kernels.sgemm(transposeA: false, transposeB: false, m: 0, n: 5, k: 3, alpha: 1,
