@@ -66,6 +66,14 @@ final class SGEMMTests: XCTestCase {
         check(transposeA: true, transposeB: true, m: 400, n: 203, k: 300, alpha: 0.5, beta: 0, pad: 1, seed: 17)
     }
 
+    /// Fewer rows than the register tile (a batch-1 classifier layer) take the unpacked path.
+    func testFewRows() {
+        for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+            check(transposeA: tA, transposeB: tB, m: 1, n: 1000, k: 300, alpha: 1, beta: 0, seed: 31)
+            check(transposeA: tA, transposeB: tB, m: 5, n: 200, k: 77, alpha: -0.5, beta: 1.5, pad: 2, seed: 33)
+        }
+    }
+
     func testKZeroScalesByBeta() {
         check(transposeA: false, transposeB: false, m: 3, n: 5, k: 0, alpha: 1, beta: 2)
         check(transposeA: true, transposeB: true, m: 3, n: 5, k: 0, alpha: 1, beta: 0)
