@@ -63,8 +63,13 @@ struct BenchKernels: ParsableCommand {
         print("\nSGEMM (C = A·B, square, row-major)")
         printHeader(anchorName: "numpy")
         for n in [256, 512, 1024] {
-            printRow(name: "sgemm \(n)", flops: 2 * Double(n * n * n), time: timeSGEMM(n: n),
+            printRow(name: "sgemm \(n)", flops: 2 * Double(n * n * n), time: timeSGEMM(n: n, threads: 0),
                      anchor: numpy.timing("sgemm", "\(n)"), peak: peak.gflops)
+        }
+        print("One thread each (the kernel's per-core speed; peak of one core is \(format(peak.gflops / Double(peak.cores))) GFLOP/s):")
+        for n in [256, 512, 1024] {
+            printRow(name: "sgemm \(n), 1 thread", flops: 2 * Double(n * n * n), time: timeSGEMM(n: n, threads: 1),
+                     anchor: numpy.timing("sgemm_1thread", "\(n)"), peak: peak.gflops / Double(peak.cores))
         }
     }
 
@@ -134,13 +139,13 @@ struct BenchKernels: ParsableCommand {
         return Timing(median: times[times.count / 2], best: times[0])
     }
 
-    func timeSGEMM(n: Int) -> Timing {
+    func timeSGEMM(n: Int, threads: Int) -> Timing {
         let a = BenchBuffer(count: n * n, seed: 1), b = BenchBuffer(count: n * n, seed: 2)
         let c = BenchBuffer(count: n * n, seed: 3)
         defer { a.free(); b.free(); c.free() }
         return measure {
             Kernels.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.pointer, lda: n,
-                          b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
+                          b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n, maxThreads: threads)
         }
     }
 

@@ -115,6 +115,10 @@ extension Kernels {
         }
         let work = Double(m) * Double(n) * Double(k)
         let cores = threads > 0 ? threads : coreCount
+        if m < GEMMBlock.mr {
+            gemmFewRows(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, output: output, cores: cores)
+            return
+        }
         let splitRows = m >= n
         let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr
         let total = splitRows ? m : n
@@ -465,5 +469,122 @@ struct TileWriter {
         }
         raw.storeBytes(of: x0, as: SIMD8<Float>.self)
         raw.storeBytes(of: x1, toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+}
+
+// MARK: - Few rows (matrix–vector products)
+
+extension Kernels {
+    /// `C = output(op(A) · op(B))` for m < MR rows (a batch-1 classifier layer, for example), without
+    /// packing: packing B would copy all k·n values for a handful of multiply-adds each. B as
+    /// stored (k×n) is streamed once per row of C as a sum of scaled rows (`axpy`); a transposed B
+    /// (n×k) as dot products along its contiguous rows. Column blocks are spread over the cores.
+    static func gemmFewRows(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, cores: Int) {
+        let block = 32
+        let blocks = (n + block - 1) / block
+        let parts = Double(m) * Double(n) * Double(k) < 200_000 || cores == 1 ? 1 : Swift.min(blocks, 4 * cores)
+        let bounds = ClampBounds(output.clamps ? .clamp(lower: output.lower, upper: output.upper) : .none)
+
+        /// Writes one finished value: alpha is already applied; beta, bias and clamp here.
+        @inline(__always)
+        func finish(_ sum: Float, _ i: Int, _ j: Int) {
+            var v = sum
+            if output.beta != 0 { v += output.beta * c[i * ldc + j] }
+            if let bias = output.bias { v += bias[j] }
+            c[i * ldc + j] = Swift.min(Swift.max(v, bounds.lowerBound), bounds.upperBound)
+        }
+
+        @inline(__always)
+        func element(_ i: Int, _ p: Int) -> Float { a.transposed ? a.base[p * a.ld + i] : a.base[i * a.ld + p] }
+
+        // alpha·op(A) as k × MR columns, rows ≥ m zero, so the row loop below has a fixed width.
+        let panel = alignedFloats(k * GEMMBlock.mr)
+        defer { panel.deallocate() }
+        for p in 0..<k {
+            for r in 0..<GEMMBlock.mr { panel[p * GEMMBlock.mr + r] = r < m ? output.alpha * element(r, p) : 0 }
+        }
+
+        let run = { (part: Int) in
+            let j0 = part * blocks / parts * block, j1 = Swift.min(n, (part + 1) * blocks / parts * block)
+            if !b.transposed {
+                // c[0..<m, j..<j+16] = Σ_p panel[p, 0..<5] ⊗ b[p, j..<j+16]: each row of B is read once
+                // for all rows of C (ten SIMD8 accumulators).
+                var j = j0
+                // One row (a matrix–vector product): 32 columns per step, four accumulators.
+                while m == 1 && j + 32 <= j1 {
+                    var acc = (Vec(), Vec(), Vec(), Vec())
+                    for p in 0..<k {
+                        let row = b.base + p * b.ld + j
+                        let s = Vec(repeating: panel[p * GEMMBlock.mr])
+                        acc.0.addProduct(s, load(row)); acc.1.addProduct(s, load(row + 8))
+                        acc.2.addProduct(s, load(row + 16)); acc.3.addProduct(s, load(row + 24))
+                    }
+                    withUnsafeBytes(of: acc) { raw in
+                        let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                        for t in 0..<32 { finish(sums[t], 0, j + t) }
+                    }
+                    j += 32
+                }
+                while j + 16 <= j1 {
+                    var r0 = (Vec(), Vec()), r1 = (Vec(), Vec()), r2 = (Vec(), Vec()), r3 = (Vec(), Vec()), r4 = (Vec(), Vec())
+                    for p in 0..<k {
+                        let row = b.base + p * b.ld + j
+                        let b0 = load(row), b1 = load(row + 8)
+                        let ap = panel + p * GEMMBlock.mr
+                        var s = Vec(repeating: ap[0]); r0.0.addProduct(s, b0); r0.1.addProduct(s, b1)
+                        s = Vec(repeating: ap[1]); r1.0.addProduct(s, b0); r1.1.addProduct(s, b1)
+                        s = Vec(repeating: ap[2]); r2.0.addProduct(s, b0); r2.1.addProduct(s, b1)
+                        s = Vec(repeating: ap[3]); r3.0.addProduct(s, b0); r3.1.addProduct(s, b1)
+                        s = Vec(repeating: ap[4]); r4.0.addProduct(s, b0); r4.1.addProduct(s, b1)
+                    }
+                    withUnsafeBytes(of: (r0, r1, r2, r3, r4)) { raw in
+                        let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                        for i in 0..<m {
+                            for t in 0..<16 { finish(sums[i * 16 + t], i, j + t) }
+                        }
+                    }
+                    j += 16
+                }
+                while j < j1 {
+                    for i in 0..<m {
+                        var sum: Float = 0
+                        for p in 0..<k { sum += panel[p * GEMMBlock.mr + i] * b.base[p * b.ld + j] }
+                        finish(sum, i, j)
+                    }
+                    j += 1
+                }
+                return
+            }
+            for i in 0..<m {
+                do {
+                    // c[i, j] = alpha · Σ_p a[i, p] · b[j, p]: dot products along B's rows.
+                    for j in j0..<j1 {
+                        let row = b.base + j * b.ld
+                        var acc0 = Vec(), acc1 = Vec()
+                        var p = 0
+                        if !a.transposed {
+                            let ai = a.base + i * a.ld
+                            while p + 16 <= k {
+                                acc0.addProduct(load(ai + p), load(row + p))
+                                acc1.addProduct(load(ai + p + 8), load(row + p + 8))
+                                p += 16
+                            }
+                        }
+                        var sum = horizontalSum(acc0 + acc1)
+                        while p < k {
+                            sum += element(i, p) * row[p]
+                            p += 1
+                        }
+                        finish(output.alpha * sum, i, j)
+                    }
+                }
+            }
+        }
+        if parts == 1 {
+            run(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: run)
+        }
     }
 }

@@ -11,10 +11,21 @@ extension Kernels {
                              alpha: Float, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, maxThreads: 0)
+    }
+
+    /// `sgemm` on at most `maxThreads` threads (0: all cores). One thread suits callers that
+    /// already run several products in parallel, and measures the kernel's per-core speed.
+    public static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                             alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, maxThreads: Int) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
+        precondition(maxThreads >= 0, "sgemm: maxThreads must be ≥ 0, got \(maxThreads)")
         gemm(m: m, n: n, k: k, a: GEMMOperand(base: a, ld: lda, transposed: transposeA),
              b: GEMMOperand(base: b, ld: ldb, transposed: transposeB), c: c, ldc: ldc,
-             output: GEMMOutput(alpha: alpha, beta: beta))
+             output: GEMMOutput(alpha: alpha, beta: beta), threads: Swift.min(maxThreads, coreCount))
     }
 
     /// `output[n, oy, ox, co] = bias[co] + Σ input[n, oy·sy + ky − padTop, ox·sx + kx − padLeft, ci] · weight[ky, kx, ci', co]`

@@ -299,6 +299,20 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// A 1×1 convolution over fewer pixels than the GEMM's register tile (the unpacked GEMM path)
+    /// with bias and clamp.
+    func testPointwiseOnFewPixelsWithClamp() {
+        let g = ConvGeometry(batch: 1, height: 1, width: 5, inChannels: 70, outChannels: 80, kernelHeight: 1,
+                             kernelWidth: 1)
+        let input = randomFloats(g.inputCount, seed: 41).map { $0 * 3 }
+        let weight = randomFloats(g.weightCount, seed: 42), bias = randomFloats(g.outChannels, seed: 43)
+        var output = [Float](repeating: .nan, count: g.outputCount)
+        Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: &output,
+                       epilogue: .clamp(lower: -0.5, upper: 0.75))
+        let ref = referenceConv(g, input, weight, bias)
+        assertClose(output, ref.values.map { min(max($0, -0.5), 0.75) }, scale: ref.scale, "few-pixel 1×1 \(g)")
+    }
+
     func testValidateNamesTheBadField() {
         let good = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernelHeight: 3,
                                 kernelWidth: 3, groups: 2)

@@ -66,11 +66,33 @@ final class SGEMMTests: XCTestCase {
         check(transposeA: true, transposeB: true, m: 400, n: 203, k: 300, alpha: 0.5, beta: 0, pad: 1, seed: 17)
     }
 
+    /// Fewer rows than the register tile (a batch-1 classifier layer) take the unpacked path.
+    func testFewRows() {
+        for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+            check(transposeA: tA, transposeB: tB, m: 1, n: 1000, k: 300, alpha: 1, beta: 0, seed: 31)
+            check(transposeA: tA, transposeB: tB, m: 5, n: 200, k: 77, alpha: -0.5, beta: 1.5, pad: 2, seed: 33)
+        }
+    }
+
     func testKZeroScalesByBeta() {
         check(transposeA: false, transposeB: false, m: 3, n: 5, k: 0, alpha: 1, beta: 2)
         check(transposeA: true, transposeB: true, m: 3, n: 5, k: 0, alpha: 1, beta: 0)
         check(transposeA: false, transposeB: false, m: 300, n: 200, k: 0, alpha: 1, beta: 2)
         check(transposeA: false, transposeB: true, m: 20, n: 900, k: 0, alpha: 1, beta: 0)
+    }
+
+    /// The per-element summation order depends only on the KC blocking, so one thread and all
+    /// cores give identical bits.
+    func testOneThreadMatchesAllCores() {
+        let (m, n, k) = (250, 140, 300)
+        let a = randomFloats(m * k, seed: 21), b = randomFloats(k * n, seed: 22)
+        var all = [Float](repeating: 0, count: m * n), one = all
+        Kernels.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                      b: b, ldb: n, beta: 0, c: &all, ldc: n)
+        Kernels.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                      b: b, ldb: n, beta: 0, c: &one, ldc: n, maxThreads: 1)
+        let differing = zip(all, one).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+        XCTAssertEqual(differing, 0, "maxThreads 1 vs all cores: \(differing) of \(m * n) elements differ")
     }
 
     func testEmptyOutputDoesNothing() {
