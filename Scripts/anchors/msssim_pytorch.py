@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Speed anchor for `sanitize bench metrics`: pytorch_msssim 1.0 `ms_ssim(data_range=255)`.
 
-    /work/venv/bin/python Scripts/anchors/msssim_pytorch.py [--runs 200]
+    /work/venv/bin/python Scripts/anchors/msssim_pytorch.py [--runs 200] [--threads 2] [--sizes 224,512]
 
-Two threads (torch.set_num_threads(2)), float32 NCHW tensors (1x3xHxW, 0..255) already in memory,
+Two threads by default (torch.set_num_threads(2), the issue's setting), float32 NCHW tensors (1x3xHxW, 0..255) already in memory,
 so only the metric is timed: the same work `ImageQuality.msssim` does from two RGB images, minus
 its uint8-to-float conversion. Pairs are a photo (chelsea, model view) and a ±4 sign-noise copy.
 Prints one line per size: size, median ms, min ms, runs.
@@ -32,11 +32,13 @@ def pair(size):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sizes", default="224,512")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     print(f"# pytorch_msssim ms_ssim, torch {torch.__version__}, {torch.get_num_threads()} threads")
     with torch.no_grad():
-        for size in (224, 512):
+        for size in (int(s) for s in args.sizes.split(",")):
             x, y = pair(size)
             for _ in range(10):
                 ms_ssim(x, y, data_range=255)
