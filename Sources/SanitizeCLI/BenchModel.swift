@@ -87,10 +87,10 @@ struct BenchModel: ParsableCommand {
 
     /// Per-convolution medians at batch 1 and their sum, against a full pass.
     private func printLayers(_ model: EfficientNetLite0) {
-        let (timings, full, residual, classifier) = model.layerTimings(batch: 1, runs: runs)
+        let profile = model.profile(batch: 1, runs: runs)
         print("\nper convolution, batch 1 (median ms): forward alone, GFLOP/s, forward within whole passes, input gradient")
         var forward = 0.0, inContext = 0.0, backward = 0.0
-        for t in timings {
+        for t in profile.layers {
             let g = t.geometry
             let shape = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels) k\(g.kernelHeight) s\(g.strideY)"
             print(t.name.padding(20) + shape.padding(26)
@@ -103,7 +103,11 @@ struct BenchModel: ParsableCommand {
         print(String(format: "sum of convolutions: forward alone %.2f ms, within passes %.2f ms, input gradient %.2f ms",
                      forward, inContext, backward))
         print(String(format: "residual adds %.2f ms, pooling + classifier %.2f ms; whole forward pass %.2f ms",
-                     residual, classifier, full))
+                     profile.residualMilliseconds, profile.classifierMilliseconds, profile.forwardMilliseconds))
+        print(String(format: "forward keeping activations %.2f ms, backward to the input %.2f ms",
+                     profile.keepingForwardMilliseconds, profile.backwardMilliseconds))
+        print("backward by step: " + profile.backwardSteps.map { String(format: "%@ %.2f ms", $0.step, $0.milliseconds) }
+            .joined(separator: ", "))
     }
 
     /// The median wall time of `body` in milliseconds over `runs` runs, after two warm-up runs.
