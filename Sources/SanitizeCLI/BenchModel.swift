@@ -14,7 +14,8 @@ struct BenchModel: ParsableCommand {
             and the forward pass plus the input gradient of the cross-entropy at batch 1. Each \
             is also given in GFLOP/s (forward FLOPs from the architecture; the backward pass is \
             counted as a second forward) and as a share of the machine's peak, cores × 2 FMA \
-            units × 8 lanes × 2 FLOP × --ghz.
+            units × 8 lanes × 2 FLOP × --ghz. The CPU columns give the process CPU time per \
+            image (all threads), which a busy machine inflates less than the wall time.
 
             The anchor is Scripts/anchors/efficientnet_torch.py, the plain-PyTorch reference \
             model with torch.set_num_threads(2), run with --python on the same machine; the \
@@ -54,11 +55,13 @@ struct BenchModel: ParsableCommand {
         let label = [Classification.top(1, of: try model.logits([images[0]])[0])[0].index]
         let one = [images[0]]
 
-        let measures: [(name: String, perImage: Double, flopsFactor: Double, anchorKey: String)] = [
-            ("forward, batch 1", try median { _ = try model.logits(one) }, 1, "forward_b1_ms"),
-            ("forward, batch 8", try median { _ = try model.logits(images) } / 8, 1, "forward_b8_ms_per_image"),
-            ("forward + input gradient, batch 1",
-             try median { _ = try model.logitsAndInputGradients(one, labels: label) }, 2, "forward_grad_b1_ms"),
+        let forward1 = try median { _ = try model.logits(one) }
+        let forward8 = try median { _ = try model.logits(images) }
+        let gradient1 = try median { _ = try model.logitsAndInputGradients(one, labels: label) }
+        let measures: [(name: String, perImage: Double, cpu: Double, flopsFactor: Double, anchorKey: String)] = [
+            ("forward, batch 1", forward1.wall, forward1.cpu, 1, "forward_b1_ms"),
+            ("forward, batch 8", forward8.wall / 8, forward8.cpu / 8, 1, "forward_b8_ms_per_image"),
+            ("forward + input gradient, batch 1", gradient1.wall, gradient1.cpu, 2, "forward_grad_b1_ms"),
         ]
         let anchors = python.isEmpty ? [:] : runAnchor()
 
@@ -68,7 +71,7 @@ struct BenchModel: ParsableCommand {
         print("EfficientNet-Lite0, 224×224, \(cores) cores, median of \(runs) runs; "
               + String(format: "%.3f GFLOP per forward; peak %.1f GFLOP/s", flops / 1e9, peak))
         print("measure".padding(36) + "ms/img".leftPad(9) + "GFLOP/s".leftPad(9) + "% peak".leftPad(8)
-              + "PyTorch".leftPad(10) + "ratio".leftPad(7))
+              + "PyTorch".leftPad(10) + "ratio".leftPad(7) + "CPU ms".leftPad(9) + "PyTorch".leftPad(9) + "ratio".leftPad(7))
         for measure in measures {
             let rate = flops * measure.flopsFactor / (measure.perImage / 1000) / 1e9
             var line = measure.name.padding(36) + String(format: "%9.2f%9.1f%7.1f%%", measure.perImage, rate, 100 * rate / peak)
@@ -76,6 +79,12 @@ struct BenchModel: ParsableCommand {
                 line += String(format: "%10.2f%7.2f", anchor, measure.perImage / anchor)
             } else {
                 line += "       n/a    n/a"
+            }
+            line += String(format: "%9.2f", measure.cpu)
+            if let anchor = anchors[measure.anchorKey + "_cpu"] {
+                line += String(format: "%9.2f%7.2f", anchor, measure.cpu / anchor)
+            } else {
+                line += "      n/a    n/a"
             }
             print(line)
         }
@@ -110,18 +119,30 @@ struct BenchModel: ParsableCommand {
             .joined(separator: ", "))
     }
 
-    /// The median wall time of `body` in milliseconds over `runs` runs, after two warm-up runs.
-    private func median(_ body: () throws -> Void) throws -> Double {
+    /// The median wall time and process CPU time (all threads) of `body` in milliseconds over
+    /// `runs` runs, after two warm-up runs.
+    private func median(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
         try body()
         try body()
-        var times: [Double] = []
+        var wall: [Double] = [], cpu: [Double] = []
         for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, startCPU = processCPUNanoseconds()
             try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            cpu.append(Double(processCPUNanoseconds() - startCPU) / 1e6)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        func middle(_ values: [Double]) -> Double {
+            let v = values.sorted()
+            return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        return (middle(wall), middle(cpu))
+    }
+
+    /// CPU time of the whole process (every thread), in nanoseconds.
+    private func processCPUNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     /// Runs the PyTorch anchor script and reads its last line (JSON); empty on any failure, which
