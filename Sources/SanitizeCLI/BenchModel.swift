@@ -29,6 +29,9 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Timed runs per measure (the median is reported), at least 3.")
     var runs = 20
 
+    @Option(help: "Also time the forward pass at this batch size (per image), e.g. to choose the model's batch.")
+    var batch: Int?
+
     @Option(help: "The Python with torch that runs the PyTorch anchor; an empty string skips it.")
     var python = "/work/venv/bin/python"
 
@@ -44,6 +47,7 @@ struct BenchModel: ParsableCommand {
     func validate() throws {
         guard runs >= 3 else { throw ValidationError("--runs must be at least 3, got \(runs)") }
         guard ghz > 0 else { throw ValidationError("--ghz must be positive, got \(ghz)") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
     }
 
     func run() throws {
@@ -87,6 +91,13 @@ struct BenchModel: ParsableCommand {
                 line += "      n/a    n/a"
             }
             print(line)
+        }
+        if let batch {
+            let extra = (0..<batch).map { images[$0 % images.count] }
+            model.maximumBatch = batch
+            let timing = try median { _ = try model.logits(extra) }
+            print("forward, batch \(batch)".padding(36) + String(format: "%9.2f", timing.wall / Double(batch))
+                  + String(format: "   (CPU %.2f ms/img)", timing.cpu / Double(batch)))
         }
         if layers { printLayers(model) }
         if anchors.isEmpty && !python.isEmpty {
