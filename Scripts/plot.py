@@ -72,8 +72,12 @@ def main(argv):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "accuracy-vs-quality.png"), dpi=110)
 
-    fig, axes = plt.subplots(1, len(epsilons), figsize=(3.2 * len(epsilons), 3.4), squeeze=False, sharey=True)
-    for ax, e in zip(axes[0], epsilons):
+    ncols = min(5, len(epsilons))
+    nrows = -(-len(epsilons) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.2 * nrows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(epsilons):]:
+        ax.set_visible(False)
+    for ax, e in zip(axes.flat, epsilons):
         for codec in codecs:
             xs, ys = series(rows, codec, e, "mean_bpp", "accuracy")
             ax.plot(xs, ys, marker=MARKERS[codec], label=codec)
@@ -82,8 +86,9 @@ def main(argv):
         ax.set_title(f"eps {e}")
         ax.set_xlabel("bits per pixel")
         ax.set_ylim(-0.02, 1.02)
-    axes[0][0].set_ylabel("accuracy")
-    axes[0][-1].legend(fontsize=7)
+    for row in axes:
+        row[0].set_ylabel("accuracy")
+    axes.flat[0].legend(fontsize=7)
     fig.suptitle("Accuracy against bits per pixel")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "accuracy-vs-bpp.png"), dpi=110)

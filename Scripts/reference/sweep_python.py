@@ -46,7 +46,11 @@ def model_view(im):
 
 
 def round_trip(im, codec, q):
-    """Returns (decoded RGB image, encoded bytes) with the PROTOCOL §4 settings in Pillow."""
+    """Returns (decoded RGB image, encoded bytes) with the PROTOCOL §4 settings in Pillow.
+
+    JPEG 2000 needs mct=1: opj_compress applies the RGB→YCbCr component transform to 3-component
+    images by default, Pillow does not unless asked.
+    """
     if codec == "none":
         return im, 3 * im.width * im.height
     buf = io.BytesIO()
@@ -55,7 +59,7 @@ def round_trip(im, codec, q):
     elif codec == "webp":
         im.save(buf, "WEBP", quality=q)
     elif codec == "jpeg2000":
-        im.save(buf, "JPEG2000", quality_mode="rates", quality_layers=[q], irreversible=True, no_jp2=True)
+        im.save(buf, "JPEG2000", quality_mode="rates", quality_layers=[q], irreversible=True, mct=1, no_jp2=True)
     else:
         raise ValueError(codec)
     data = buf.getvalue()
@@ -92,7 +96,7 @@ def main():
         with Image.open(os.path.join(args.images, name)) as im:
             x0 = model_view(im)
         a0 = np.asarray(x0, dtype=np.uint8)
-        x = torch.from_numpy(a0).permute(2, 0, 1)[None].float().requires_grad_(True)
+        x = torch.from_numpy(a0.copy()).permute(2, 0, 1)[None].float().requires_grad_(True)
         logits = efficientnet_lite0(x, sd)
         label = int(logits.argmax(dim=1))
         F.cross_entropy(logits, torch.tensor([label])).backward()

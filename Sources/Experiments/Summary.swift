@@ -35,7 +35,8 @@ public struct SummaryRow: Equatable, Sendable {
         return accumulator.summary
     }
 
-    /// A compact accuracy table: one line per eps, one column per codec:quality, percentages.
+    /// A compact accuracy table: one line per eps (ascending), one column per codec:quality
+    /// (in sweep order), accuracies in percent.
     public static func accuracyTable(_ summary: [SummaryRow]) -> String {
         var columns: [String] = []
         var epsOrder: [Int] = []
@@ -49,7 +50,7 @@ public struct SummaryRow: Equatable, Sendable {
         let width = max(6, columns.map(\.count).max() ?? 0)
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
         var lines = ["eps".padding(toLength: 5, withPad: " ", startingAt: 0) + columns.map(pad).joined(separator: " ")]
-        for eps in epsOrder {
+        for eps in epsOrder.sorted() {
             let cells = columns.map { c in
                 cell["\(eps)|\(c)"].map { pad(String(format: "%.1f", 100 * $0)) } ?? pad("-")
             }

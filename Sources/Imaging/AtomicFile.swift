@@ -6,7 +6,11 @@ import Darwin
 
 /// Whole-file reads and atomic writes with POSIX calls, reporting failures by path.
 enum AtomicFile {
-    /// Reads the whole file. Throws ``ImageFileError`` naming the path and `strerror`'s reason.
+    /// The largest file read into memory: 1 GiB, far above any image under the pixel caps.
+    static let maxFileBytes = 1 << 30
+
+    /// Reads the whole file. Throws ``ImageFileError`` naming the path and `strerror`'s reason,
+    /// or the size when the file exceeds ``maxFileBytes``.
     static func read(_ path: String) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path, "cannot open") }
@@ -15,6 +19,9 @@ enum AtomicFile {
         guard fstat(descriptor, &status) == 0 else { throw failure(path, "cannot stat") }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw ImageFileError(path: path, reason: "not a regular file")
+        }
+        guard Int(status.st_size) <= maxFileBytes else {
+            throw ImageFileError(path: path, reason: "file of \(status.st_size) bytes exceeds the limit of \(maxFileBytes) bytes")
         }
         var bytes = [UInt8]()
         bytes.reserveCapacity(Int(status.st_size))
@@ -27,6 +34,9 @@ enum AtomicFile {
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0 ..< count])
+            guard bytes.count <= maxFileBytes else {
+                throw ImageFileError(path: path, reason: "file exceeds the limit of \(maxFileBytes) bytes")
+            }
         }
         return bytes
     }

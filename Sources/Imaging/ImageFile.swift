@@ -5,12 +5,19 @@
 /// are expanded, alpha is dropped, 16-bit samples are scaled. Sizes above
 /// ``PixelLimit/maxPixels`` are refused before allocation.
 public enum ImageFile {
-    /// Reads and decodes the image at `path`.
+    /// Reads and decodes the image at `path`, refusing declared sizes over ``PixelLimit/maxPixels``
+    /// (``PixelLimit/maxJPEG2000Pixels`` for JPEG 2000) before any pixel is allocated.
     ///
     /// Throws ``ImageFileError`` naming `path` and the reason: unreadable, empty, unknown format,
     /// or the decoder's own error (truncation, corrupt data, size over the cap).
     public static func read(_ path: String) throws -> RGBImage {
-        try decode(try AtomicFile.read(path), name: path)
+        try read(path, maxPixels: PixelLimit.maxPixels)
+    }
+
+    /// ``read(_:)`` with a caller's pixel cap (a fuzzer or a service may pass a smaller one; JPEG
+    /// 2000 stays capped at ``PixelLimit/maxJPEG2000Pixels`` too).
+    public static func read(_ path: String, maxPixels: Int) throws -> RGBImage {
+        try decode(try AtomicFile.read(path), name: path, maxPixels: maxPixels)
     }
 
     /// Decodes an in-memory image; `name` (a path or label) is used only in error messages.
@@ -18,6 +25,11 @@ public enum ImageFile {
     /// Throws ``ImageFileError`` whose reason says whether the bytes are empty, of an unknown
     /// format (showing the first bytes), or rejected by the decoder (with its message).
     public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
+        try decode(bytes, name: name, maxPixels: PixelLimit.maxPixels)
+    }
+
+    /// ``decode(_:name:)`` with a caller's pixel cap, as in ``read(_:maxPixels:)``.
+    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int) throws -> RGBImage {
         guard !bytes.isEmpty else { throw ImageFileError(path: name, reason: "empty file") }
         guard let format = ImageFormat.sniff(bytes) else {
             let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
@@ -25,20 +37,20 @@ public enum ImageFile {
                                      + "(\(bytes.count) bytes, starting \(head))")
         }
         do {
-            return try decode(bytes, format: format)
+            return try decode(bytes, format: format, maxPixels: maxPixels)
         } catch let error as CodecError {
             throw ImageFileError(path: name, reason: error.description)
         }
     }
 
     /// Decodes `bytes` already known to be `format`. Throws ``CodecError``.
-    static func decode(_ bytes: [UInt8], format: ImageFormat) throws -> RGBImage {
+    static func decode(_ bytes: [UInt8], format: ImageFormat, maxPixels: Int) throws -> RGBImage {
         switch format {
-        case .png: return try PNGCodec.decode(bytes)
-        case .jpeg: return try JPEGCodec.decode(bytes)
-        case .webp: return try WebPCodec.decode(bytes)
-        case .j2k: return try JPEG2000Codec.decode(bytes, jp2: false)
-        case .jp2: return try JPEG2000Codec.decode(bytes, jp2: true)
+        case .png: return try PNGCodec.decode(bytes, maxPixels: maxPixels)
+        case .jpeg: return try JPEGCodec.decode(bytes, maxPixels: maxPixels)
+        case .webp: return try WebPCodec.decode(bytes, maxPixels: maxPixels)
+        case .j2k: return try JPEG2000Codec.decode(bytes, jp2: false, maxPixels: maxPixels)
+        case .jp2: return try JPEG2000Codec.decode(bytes, jp2: true, maxPixels: maxPixels)
         }
     }
 

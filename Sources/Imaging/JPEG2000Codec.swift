@@ -4,8 +4,8 @@ import _CodecShims
 /// validation of the SIZ header before OpenJPEG parses it).
 enum JPEG2000Codec {
     /// Decodes a J2K codestream (`jp2 == false`) or a JP2 file to 8-bit RGB.
-    /// The area is checked against ``PixelLimit/maxJPEG2000Pixels`` before decoding.
-    static func decode(_ bytes: [UInt8], jp2: Bool) throws -> RGBImage {
+    /// The area is checked against `maxPixels` and ``PixelLimit/maxJPEG2000Pixels`` before decoding.
+    static func decode(_ bytes: [UInt8], jp2: Bool, maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var width: UInt32 = 0
             var height: UInt32 = 0
@@ -14,7 +14,7 @@ enum JPEG2000Codec {
             }
             defer { shim_j2k_reader_close(reader) }
             let count = try PixelLimit.checkedSampleCount(width: Int(width), height: Int(height), codec: .jpeg2000,
-                                                          limit: PixelLimit.maxJPEG2000Pixels)
+                                                          limit: min(maxPixels, PixelLimit.maxJPEG2000Pixels))
             let pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try ShimCall.check(.jpeg2000, "decode") { message, capacity in
                     shim_j2k_reader_read_rgb(reader, buffer.baseAddress, message, capacity)

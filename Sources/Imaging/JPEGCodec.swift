@@ -4,8 +4,8 @@ import _CodecShims
 enum JPEGCodec {
     /// Decodes baseline or progressive JPEG (gray, YCbCr, RGB, CMYK, YCCK) to 8-bit RGB with
     /// djpeg's defaults. Corrupt-data warnings, more than `SHIM_JPEG_MAX_SCANS` scans, and sizes
-    /// over ``PixelLimit/maxPixels`` are errors.
-    static func decode(_ bytes: [UInt8]) throws -> RGBImage {
+    /// over `maxPixels` are errors.
+    static func decode(_ bytes: [UInt8], maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var width: UInt32 = 0
             var height: UInt32 = 0
@@ -14,7 +14,7 @@ enum JPEGCodec {
                 shim_jpeg_reader_open(data.baseAddress, data.count, &width, &height, &components, message, capacity)
             }
             defer { shim_jpeg_reader_close(reader) }
-            let count = try PixelLimit.checkedSampleCount(width: Int(width), height: Int(height), codec: .jpeg)
+            let count = try PixelLimit.checkedSampleCount(width: Int(width), height: Int(height), codec: .jpeg, limit: maxPixels)
             let pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try ShimCall.check(.jpeg, "decode") { message, capacity in
                     shim_jpeg_reader_read_rgb(reader, buffer.baseAddress, message, capacity)

@@ -13,10 +13,14 @@ public enum ModelView {
 
     /// Where the pipeline resizes to and crops from, for an input of `width`×`height`.
     public struct Geometry: Equatable, Sendable {
-        /// The size after resizing (the input size when no resizing happens).
-        public var resizedWidth: Int, resizedHeight: Int
-        /// The top-left corner of the 224×224 crop in the resized image.
-        public var cropX: Int, cropY: Int
+        /// The width after resizing (the input width when no resizing happens).
+        public var resizedWidth: Int
+        /// The height after resizing (the input height when no resizing happens).
+        public var resizedHeight: Int
+        /// The left edge of the 224×224 crop in the resized image.
+        public var cropX: Int
+        /// The top edge of the 224×224 crop in the resized image.
+        public var cropY: Int
     }
 
     /// The resize target and crop origin for an input of `width`×`height` (both positive).
@@ -39,7 +43,8 @@ public enum ModelView {
     public static func apply(_ image: RGBImage) -> RGBImage {
         let g = geometry(width: image.width, height: image.height)
         if image.width == side && image.height == side { return image }
-        return image.resizedBilinear(width: g.resizedWidth, height: g.resizedHeight)
-            .cropped(x: g.cropX, y: g.cropY, width: side, height: side)
+        // Only the crop is computed: the same pixels as resizing fully and then cropping.
+        return image.resizedBilinear(width: g.resizedWidth, height: g.resizedHeight,
+                                     window: g.cropX ..< g.cropX + side, g.cropY ..< g.cropY + side)
     }
 }

@@ -3,8 +3,8 @@ import _CodecShims
 /// PNG through libpng (via `_CodecShims`, which owns the setjmp error handling).
 enum PNGCodec {
     /// Decodes any PNG (palette, gray, gray+alpha, RGBA, tRNS, 1–16 bits, interlaced) to 8-bit RGB.
-    /// The size is checked against ``ImageFile/maxPixels`` before the pixels are allocated.
-    static func decode(_ bytes: [UInt8]) throws -> RGBImage {
+    /// The size is checked against `maxPixels` before the pixels are allocated.
+    static func decode(_ bytes: [UInt8], maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var width: UInt32 = 0
             var height: UInt32 = 0
@@ -12,7 +12,7 @@ enum PNGCodec {
                 shim_png_reader_open(data.baseAddress, data.count, &width, &height, message, capacity)
             }
             defer { shim_png_reader_close(reader) }
-            let count = try PixelLimit.checkedSampleCount(width: Int(width), height: Int(height), codec: .png)
+            let count = try PixelLimit.checkedSampleCount(width: Int(width), height: Int(height), codec: .png, limit: maxPixels)
             let pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try ShimCall.check(.png, "decode") { message, capacity in
                     shim_png_reader_read_rgb(reader, buffer.baseAddress, message, capacity)

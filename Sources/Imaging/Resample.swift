@@ -15,22 +15,47 @@ extension RGBImage {
     /// height shrinks by more than twice as many pixels as the width does, and rows first
     /// otherwise; this rule reproduced Pillow 13's output on 219 random size pairs.
     public func resizedBilinear(width newWidth: Int, height newHeight: Int) -> RGBImage {
+        resizedBilinear(width: newWidth, height: newHeight, window: 0 ..< newWidth, 0 ..< newHeight)
+    }
+
+    /// The region `columns` × `rows` of ``resizedBilinear(width:height:)``'s result, computed
+    /// without the rest: identical to resizing and then cropping, pixel for pixel.
+    ///
+    /// Only the input rectangle that the window's filter taps reach is read, and each pass
+    /// produces only the samples the next one needs. This keeps the model view of an extreme
+    /// aspect ratio (say 4000×1, whose full resize would be 1,024,000×256) as cheap as any other.
+    /// Both ranges must be non-empty and lie within the resized size.
+    public func resizedBilinear(width newWidth: Int, height newHeight: Int,
+                                window columns: Range<Int>, _ rows: Range<Int>) -> RGBImage {
         precondition(newWidth > 0 && newHeight > 0, "resize target must be positive, got \(newWidth)×\(newHeight)")
+        precondition(!columns.isEmpty && !rows.isEmpty && columns.lowerBound >= 0 && rows.lowerBound >= 0
+                     && columns.upperBound <= newWidth && rows.upperBound <= newHeight,
+                     "window \(columns) × \(rows) is outside the \(newWidth)×\(newHeight) result")
         let verticalFirst = newHeight < height && height - newHeight > 2 * (width - newWidth)
+        let horizontal = newWidth != width ? ResampleWeights(inputSize: width, outputSize: newWidth, outputs: columns) : nil
+        let vertical = newHeight != height ? ResampleWeights(inputSize: height, outputSize: newHeight, outputs: rows) : nil
+        // The input rectangle the window depends on; an axis that is not resized is just cropped.
+        let inputColumns = horizontal?.inputSpan ?? columns
+        let inputRows = vertical?.inputSpan ?? rows
         var image = self
-        for horizontal in verticalFirst ? [false, true] : [true, false] {
-            if horizontal && newWidth != width {
-                image = image.resampled(horizontal: true, to: newWidth)
-            } else if !horizontal && newHeight != height {
-                image = image.resampled(horizontal: false, to: newHeight)
+        if inputColumns != 0 ..< width || inputRows != 0 ..< height {
+            image = cropped(x: inputColumns.lowerBound, y: inputRows.lowerBound,
+                            width: inputColumns.count, height: inputRows.count)
+        }
+        for pass in verticalFirst ? [false, true] : [true, false] {
+            if pass, let horizontal {
+                image = image.resampled(horizontal: true, horizontal, offset: inputColumns.lowerBound)
+            } else if !pass, let vertical {
+                image = image.resampled(horizontal: false, vertical, offset: inputRows.lowerBound)
             }
         }
         return image
     }
 
-    /// One separable pass along x (`horizontal`) or y.
-    private func resampled(horizontal: Bool, to size: Int) -> RGBImage {
-        let weights = ResampleWeights(inputSize: horizontal ? width : height, outputSize: size)
+    /// One separable pass along x (`horizontal`) or y, producing the outputs of `weights`; input
+    /// sample indices along the axis are `weights.first − offset`.
+    private func resampled(horizontal: Bool, _ weights: ResampleWeights, offset: Int) -> RGBImage {
+        let size = weights.count.count
         let outWidth = horizontal ? size : width, outHeight = horizontal ? height : size
         // Distance in samples between neighbours along the filtered axis.
         let step = horizontal ? 3 : 3 * width
@@ -45,7 +70,7 @@ extension RGBImage {
                         let outputBase = horizontal ? 3 * line * outWidth : 3 * line
                         let outputStep = horizontal ? 3 : 3 * outWidth
                         for o in 0 ..< size {
-                            let first = weights.first[o], count = weights.count[o]
+                            let first = weights.first[o] - offset, count = weights.count[o]
                             let kernel = o * weights.kernelSize
                             var r = ResampleWeights.half, g = ResampleWeights.half, b = ResampleWeights.half
                             var s = inputBase + first * step
@@ -83,7 +108,7 @@ extension RGBImage {
 }
 
 /// Pillow's `precompute_coeffs` and `normalize_coeffs_8bpc` (libImaging/Resample.c) for the
-/// bilinear filter, over the whole input (box 0…inputSize).
+/// bilinear filter, over the whole input (box 0…inputSize), for a range of output samples.
 struct ResampleWeights {
     /// Fixed-point precision of the weights: 32 − 8 − 2 bits, as in Pillow.
     static let precisionBits = 22
@@ -92,24 +117,29 @@ struct ResampleWeights {
 
     /// Number of weights stored per output sample.
     let kernelSize: Int
-    /// First input sample used by each output sample.
+    /// First input sample used by each output sample of the range (absolute index).
     let first: [Int]
-    /// Number of input samples used by each output sample.
+    /// Number of input samples used by each output sample of the range.
     let count: [Int]
     /// `kernelSize` weights per output sample, scaled by 2^22.
     let kernels: [Int32]
+    /// The input samples any output of the range reads.
+    let inputSpan: Range<Int>
 
-    init(inputSize: Int, outputSize: Int) {
+    /// Weights of the outputs `outputs` (a sub-range of `0 ..< outputSize`); an output's weights
+    /// depend only on its own index, so a window gets exactly the full resize's weights.
+    init(inputSize: Int, outputSize: Int, outputs: Range<Int>) {
         let scale = Double(inputSize) / Double(outputSize)
         let filterScale = max(scale, 1)
         // The triangle filter has support 1; it widens by the downscaling factor.
         let support = filterScale
         kernelSize = Int(support.rounded(.up)) * 2 + 1
-        var first = [Int](repeating: 0, count: outputSize)
-        var count = [Int](repeating: 0, count: outputSize)
-        var kernels = [Int32](repeating: 0, count: outputSize * kernelSize)
+        var first = [Int](repeating: 0, count: outputs.count)
+        var count = [Int](repeating: 0, count: outputs.count)
+        var kernels = [Int32](repeating: 0, count: outputs.count * kernelSize)
         var weights = [Double](repeating: 0, count: kernelSize)
-        for o in 0 ..< outputSize {
+        var lowest = inputSize, highest = 0
+        for (i, o) in outputs.enumerated() {
             let center = (Double(o) + 0.5) * scale
             let inverse = 1 / filterScale
             // C's (int) conversion truncates toward zero, as Int(_:) does.
@@ -125,14 +155,17 @@ struct ResampleWeights {
             for k in 0 ..< n {
                 let w = total != 0 ? weights[k] / total : weights[k]
                 let scaled = w * Double(1 << Self.precisionBits)
-                kernels[o * kernelSize + k] = Int32(w < 0 ? -0.5 + scaled : 0.5 + scaled)
+                kernels[i * kernelSize + k] = Int32(w < 0 ? -0.5 + scaled : 0.5 + scaled)
             }
-            first[o] = low
-            count[o] = n
+            first[i] = low
+            count[i] = n
+            lowest = min(lowest, low)
+            highest = max(highest, low + n)
         }
         self.first = first
         self.count = count
         self.kernels = kernels
+        inputSpan = lowest < highest ? lowest ..< highest : 0 ..< 0
     }
 
     /// The bilinear (triangle) filter: 1 − |x| on (−1, 1), else 0.

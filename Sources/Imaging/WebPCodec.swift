@@ -7,7 +7,7 @@ enum WebPCodec {
 
     /// Decodes a still lossy or lossless WebP to 8-bit RGB (alpha dropped) with libwebp's default
     /// fancy upsampling, as dwebp does. Animated files are refused.
-    static func decode(_ bytes: [UInt8]) throws -> RGBImage {
+    static func decode(_ bytes: [UInt8], maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var features = WebPBitstreamFeatures()
             let status = WebPGetFeatures(data.baseAddress, data.count, &features)
@@ -19,7 +19,7 @@ enum WebPCodec {
                                  message: "animated WebP (\(features.width)×\(features.height)) is not supported")
             }
             let width = Int(features.width), height = Int(features.height)
-            let count = try PixelLimit.checkedSampleCount(width: width, height: height, codec: .webp)
+            let count = try PixelLimit.checkedSampleCount(width: width, height: height, codec: .webp, limit: maxPixels)
             let pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 guard WebPDecodeRGBInto(data.baseAddress, data.count, buffer.baseAddress, count, Int32(3 * width)) != nil else {
                     var config = WebPDecoderConfig()

@@ -5,7 +5,9 @@ import Imaging
 /// All three follow PROTOCOL §5 and agree with the anchors: MS-SSIM and SSIM with
 /// pytorch_msssim 1.0 `ms_ssim` / `ssim` at `data_range=255` (within 5e-4), PSNR with numpy in
 /// float64. Each RGB channel is measured separately and the results are averaged over channels.
-/// The SSIM family is computed in float32 with SIMD, spread over all cores; PSNR is exact.
+/// The SSIM family is computed in float32 with SIMD, spread over all cores, and needs about
+/// 32 bytes of scratch memory per pixel (two images × three channels × the float pyramid);
+/// PSNR is exact and needs none.
 public enum ImageQuality {
     /// The multi-scale structural similarity (Wang, Simoncelli & Bovik 2003) of two RGB images.
     ///
@@ -46,7 +48,8 @@ public enum ImageQuality {
     /// (tensors). Same definition as `msssim(_:_:)`.
     /// - Parameters:
     ///   - reference, distorted: `channels * height * width` samples, planar (channel-major,
-    ///     then rows top to bottom), on the 0…255 scale (values outside are measured as given).
+    ///     then rows top to bottom), on the 0…255 scale (values outside are measured as given;
+    ///     a NaN sample makes the result NaN).
     ///   - width, height: the plane size; the smaller side must exceed 160.
     ///   - channels: number of planes, at least 1; the result is their mean.
     /// - Throws: `.badPlaneShape` when a buffer has the wrong length, `.tooSmallForMSSSIM`.
@@ -54,18 +57,24 @@ public enum ImageQuality {
         reference: UnsafeBufferPointer<Float>, distorted: UnsafeBufferPointer<Float>,
         width: Int, height: Int, channels: Int
     ) throws -> Double {
+        let area = width.multipliedReportingOverflow(by: height)
+        let samples = area.partialValue.multipliedReportingOverflow(by: channels)
+        let valid = width >= 1 && height >= 1 && channels >= 1 && !area.overflow && !samples.overflow
         for (what, buffer) in [("reference", reference), ("distorted", distorted)]
-        where width < 1 || height < 1 || channels < 1 || buffer.count != channels * width * height {
+        where !valid || buffer.count != samples.partialValue {
             throw ImageQualityError.badPlaneShape(what: what, count: buffer.count, width: width,
                                                   height: height, channels: channels)
         }
         try checkMultiScale(width: width, height: height)
         let planeSize = width * height
         return ssimStatistics(width: width, height: height, channels: channels,
-                              scales: SSIMParameters.scaleWeights.count) { channel, isDistorted, plane, stride in
-            let source = (isDistorted ? distorted : reference).baseAddress! + channel * planeSize
-            for r in 0..<height {
-                (plane + r * stride).update(from: source + r * width, count: width)
+                              scales: SSIMParameters.scaleWeights.count) { isDistorted, layout in
+            let source = (isDistorted ? distorted : reference).baseAddress!
+            for c in 0..<channels {
+                for r in 0..<height {
+                    let input = source + c * planeSize + r * width, output = layout.row(c, r)
+                    for x in 0..<width { output[x] = input[x] - SSIMParameters.centre }
+                }
             }
         }.multiScale
     }
@@ -95,17 +104,23 @@ public enum ImageQuality {
 
     // MARK: - RGB to planes
 
-    /// SSIM statistics of two RGB images of one (checked) size: each channel is de-interleaved
-    /// into its own float plane.
+    /// SSIM statistics of two RGB images of one (checked) size: the samples are de-interleaved
+    /// into three centred float planes per image.
     static func statistics(_ reference: RGBImage, _ distorted: RGBImage, scales: Int) -> SSIMStatistics {
         let width = reference.width, height = reference.height
         return reference.pixels.withUnsafeBufferPointer { ref in
             distorted.pixels.withUnsafeBufferPointer { dis in
-                ssimStatistics(width: width, height: height, channels: 3, scales: scales) { channel, isDistorted, plane, stride in
-                    let source = (isDistorted ? dis : ref).baseAddress! + channel
+                ssimStatistics(width: width, height: height, channels: 3, scales: scales) { isDistorted, layout in
+                    let source = (isDistorted ? dis : ref).baseAddress!
+                    let centre = SSIMParameters.centre
                     for r in 0..<height {
-                        let row = source + 3 * r * width, out = plane + r * stride
-                        for x in 0..<width { out[x] = Float(row[3 * x]) }
+                        let input = source + 3 * r * width
+                        let red = layout.row(0, r), green = layout.row(1, r), blue = layout.row(2, r)
+                        for x in 0..<width {
+                            red[x] = Float(input[3 * x]) - centre
+                            green[x] = Float(input[3 * x + 1]) - centre
+                            blue[x] = Float(input[3 * x + 2]) - centre
+                        }
                     }
                 }
             }

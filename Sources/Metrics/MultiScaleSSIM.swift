@@ -6,7 +6,7 @@ import Foundation
 // It reproduces pytorch_msssim 1.0 `ms_ssim(X, Y, data_range=255)` and `ssim(X, Y, data_range=255)`.
 
 /// A vector of 8 floats: one AVX register, or two SSE registers.
-@usableFromInline typealias Vec8 = SIMD8<Float>
+typealias Vec8 = SIMD8<Float>
 
 // MARK: - Parameters
 
@@ -224,16 +224,28 @@ struct SSIMStatistics {
     }
 }
 
+/// Where a loader writes one image's full-resolution planes: row `r` of channel `c` starts at
+/// `row(c, r)`, and a loader fills its columns 0..<width with the centred samples x − 128.
+struct PlaneLayout {
+    let base: UnsafeMutablePointer<Float>
+    let planeFloats: Int
+    let stride: Int
+
+    @inline(__always) func row(_ channel: Int, _ r: Int) -> UnsafeMutablePointer<Float> {
+        base + channel * planeFloats + r * stride
+    }
+}
+
 /// Computes the SSIM statistics of `scales` scales of two `channels`-plane images of one size.
 ///
-/// `load(channel, distorted, plane, stride)` writes the full-resolution samples (0…255) of one
-/// plane, row by row `stride` floats apart, columns 0..<width. It is called concurrently, once per
-/// (channel, image); the samples are then centred (x − 128). Scale s + 1 is pytorch's
-/// `avg_pool2d(kernel_size=2, padding=size % 2)` of scale s (zero padding on both sides of an odd axis, always divided by 4). The bands of rows of
-/// every scale and channel are then spread over all cores.
+/// `load(distorted, layout)` writes every channel of one image, centred (x − 128, samples
+/// 0…255 before centring); it is called concurrently, once per image. Scale s + 1 is pytorch's
+/// `avg_pool2d(kernel_size=2, padding=size % 2)` of scale s (zero padding on both sides of an odd
+/// axis, always divided by 4). The bands of rows of every scale and channel are then spread over
+/// all cores.
 func ssimStatistics(
     width: Int, height: Int, channels: Int, scales: Int,
-    load: (_ channel: Int, _ distorted: Bool, _ plane: UnsafeMutablePointer<Float>, _ stride: Int) -> Void
+    load: (_ distorted: Bool, _ layout: PlaneLayout) -> Void
 ) -> SSIMStatistics {
     var geometry: [ScaleGeometry] = []
     var (w, h, offset) = (width, height, 0)
@@ -243,22 +255,26 @@ func ssimStatistics(
         offset += g.count
         (w, h) = ((w + 1) / 2, (h + 1) / 2)
     }
+    // Image-major storage: plane (image, channel) holds that channel's whole pyramid.
     let planeFloats = offset
     let storage = UnsafeMutablePointer<Float>.allocate(capacity: planeFloats * 2 * channels)
     defer { storage.deallocate() }
+    func plane(_ image: Int, _ channel: Int) -> UnsafeMutablePointer<Float> {
+        storage + (image * channels + channel) * planeFloats
+    }
 
-    // Phase 1: one task per plane loads it and builds its pyramid.
-    DispatchQueue.concurrentPerform(iterations: 2 * channels) { plane in
-        let base = storage + plane * planeFloats
+    // Phase 1: one task per image loads its channels and builds their pyramids.
+    DispatchQueue.concurrentPerform(iterations: 2) { image in
         let g0 = geometry[0]
-        load(plane / 2, plane % 2 == 1, base, g0.stride)
-        for r in 0..<g0.height {
-            let row = base + r * g0.stride
-            for i in 0..<g0.width { row[i] -= SSIMParameters.centre }
-            (row + g0.width).initialize(repeating: 0, count: g0.stride - g0.width)
-        }
-        for s in 1..<scales {
-            averagePool(base + geometry[s - 1].offset, geometry[s - 1], into: base + geometry[s].offset, geometry[s])
+        load(image == 1, PlaneLayout(base: plane(image, 0), planeFloats: planeFloats, stride: g0.stride))
+        for c in 0..<channels {
+            let base = plane(image, c)
+            for r in 0..<g0.height {
+                (base + r * g0.stride + g0.width).initialize(repeating: 0, count: g0.stride - g0.width)
+            }
+            for s in 1..<scales {
+                averagePool(base + geometry[s - 1].offset, geometry[s - 1], into: base + geometry[s].offset, geometry[s])
+            }
         }
     }
 
@@ -288,8 +304,8 @@ func ssimStatistics(
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 5 * rowLength)
                     defer { scratch.deallocate() }
                     scratch.initialize(repeating: 0, count: 5 * rowLength)
-                    let x = storage + (2 * band.channel) * planeFloats + g.offset
-                    let y = storage + (2 * band.channel + 1) * planeFloats + g.offset
+                    let x = plane(0, band.channel) + g.offset
+                    let y = plane(1, band.channel) + g.offset
                     let sums = ssimBandSums(x: x, y: y, geometry: g, rows: band.rows,
                                             window: window.baseAddress!, scratch: scratch)
                     csOut[i] = sums.cs

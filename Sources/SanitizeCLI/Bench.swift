@@ -9,5 +9,5 @@ struct Bench: ParsableCommand {
             machine; anchors (Pillow, pytorch_msssim, numpy, PyTorch) are measured by the scripts \
             in Scripts/anchors/ on the same machine.
             """,
-        subcommands: [BenchCodecs.self, BenchMetrics.self, BenchKernels.self, BenchModel.self, BenchTrain.self])
+        subcommands: [BenchCodecs.self, BenchMetrics.self, BenchKernels.self, BenchModel.self, BenchSweep.self, BenchTrain.self])
 }

@@ -15,7 +15,10 @@ struct BenchKernels: ParsableCommand {
             flops × the clock in /proc/cpuinfo). When the anchor scripts have written their JSON \
             (Scripts/anchors/gemm_numpy.py and conv_torch.py), their medians and our ratios are \
             printed alongside. It also compares depthwise convolution in NHWC (the layout of the \
-            API) with a vectorised NCHW version, the measurement behind the layout choice.
+            API) with a vectorised NCHW version, the measurement behind the layout choice. Make the \
+            anchors in the same session first: `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+            OPENBLAS_NUM_THREADS=2 python3 Scripts/anchors/gemm_numpy.py` and `python3 \
+            Scripts/anchors/conv_torch.py` (a Python with numpy and torch).
             """)
 
     @Option(help: "Timed runs per measurement; the median is reported.")
@@ -42,6 +45,11 @@ struct BenchKernels: ParsableCommand {
     func run() throws {
         let peak = MachinePeak.read()
         print(peak.description)
+        if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
+            print("Load average (1, 5, 15 min) at start: "
+                  + load.split(separator: " ").prefix(3).joined(separator: ", ")
+                  + " on \(peak.cores) cores; other processes on the cores slow the medians most")
+        }
         let numpy = AnchorFile.load(path: anchors + "/gemm_numpy.json")
         let torch = AnchorFile.load(path: anchors + "/conv_torch.json")
         for note in [numpy.note, torch.note].compactMap({ $0 }) { print(note) }
@@ -64,6 +72,7 @@ struct BenchKernels: ParsableCommand {
         print("\nEfficientNet-Lite0 convolutions, batch 1 (NHWC; PyTorch runs NCHW)")
         printHeader(anchorName: "torch")
         var ourForward = 0.0, torchForward = 0.0, ourBackward = 0.0, torchBackward = 0.0
+        var bestForward = 0.0, bestBackward = 0.0, torchBestForward = 0.0, torchBestBackward = 0.0
         var torchComplete = true
         for layer in ConvLayer.efficientNetLite0 {
             let times = timeConv(layer.geometry)
@@ -75,9 +84,13 @@ struct BenchKernels: ParsableCommand {
                      peak: peak.gflops)
             ourForward += Double(layer.count) * times.forward.median
             ourBackward += Double(layer.count) * times.backward.median
+            bestForward += Double(layer.count) * times.forward.best
+            bestBackward += Double(layer.count) * times.backward.best
             if let anchorForward, let anchorBackward {
                 torchForward += Double(layer.count) * anchorForward.median
                 torchBackward += Double(layer.count) * anchorBackward.median
+                torchBestForward += Double(layer.count) * (anchorForward.best ?? .nan)
+                torchBestBackward += Double(layer.count) * (anchorBackward.best ?? .nan)
             } else {
                 torchComplete = false
             }
@@ -88,7 +101,9 @@ struct BenchKernels: ParsableCommand {
         let backwardAnchor = torchComplete ? torchBackward : nil
         print("  forward   ours \(format(ourForward)) ms" + ratioText(ourForward, forwardAnchor))
         print("  ∂input    ours \(format(ourBackward)) ms" + ratioText(ourBackward, backwardAnchor))
-        print("  (sums of medians)")
+        print("  (sums of medians; sums of the fastest runs:)")
+        print("  forward   ours \(format(bestForward)) ms" + ratioText(bestForward, torchComplete ? torchBestForward : nil))
+        print("  ∂input    ours \(format(bestBackward)) ms" + ratioText(bestBackward, torchComplete ? torchBestBackward : nil))
     }
 
     func benchLayouts() {

@@ -12,7 +12,8 @@ struct BenchMetrics: ParsableCommand {
         discussion: """
             Each measurement runs a few warm-up calls, then --runs timed calls on a pair of \
             synthetic square RGB images (a texture and a copy with +-4 sign noise), and prints \
-            the median. The anchor is pytorch_msssim 1.0 `ms_ssim(data_range=255)` with \
+            the median (for MS-SSIM also the minimum, the cost without interference from other \
+            processes). The anchor is pytorch_msssim 1.0 `ms_ssim(data_range=255)` with \
             torch.set_num_threads(2) on float tensors already in memory, measured on this machine \
             by Scripts/anchors/msssim_pytorch.py; pass --anchor SIZE=MS to use a fresh measurement.
             """)

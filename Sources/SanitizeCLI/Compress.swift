@@ -80,7 +80,7 @@ struct Compress: ParsableCommand {
         }
         try writeOutputs(trip)
         let (psnr, msssim) = Self.quality(input, trip.decoded)
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("image", "\(image) (\(input.width)×\(input.height))"),
             ("codec", codec.rawValue),
             ("quality", "\(setting.quality)"),
@@ -89,6 +89,8 @@ struct Compress: ParsableCommand {
             ("psnr", psnr),
             ("msssim", msssim),
         ]
+        if let encoded { rows.append(("encoded", encoded)) }
+        if let output { rows.append(("output", output)) }
         for (name, value) in rows {
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + value)
         }

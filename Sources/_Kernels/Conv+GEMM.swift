@@ -67,20 +67,32 @@ extension Kernels {
             return
         }
         gradInput.update(repeating: 0, count: g.inputCount)
-        let rows = g.outputPixels, kg = g.patchLength
-        let chunk = roundUp(Swift.max(g.im2colChunkRows, Swift.min(rows, 1 << 20 / kg)), GEMMBlock.mr)
-        let columns = alignedFloats(chunk * kg)
-        defer { columns.deallocate() }
+        let rows = g.outputPixels, kg = g.patchLength, coutG = g.outChannelsPerGroup
+        // Patch rows padded to whole 16-column register tiles (27 → 32 for the RGB stem): the
+        // padding columns multiply zero weights and are never read back.
+        let ldColumns = roundUp(kg, GEMMBlock.nr)
+        let chunk = roundUp(Swift.max(g.im2colChunkRows, Swift.min(rows, 1 << 20 / ldColumns)), GEMMBlock.mr)
+        let columns = alignedFloats(Swift.min(chunk, rows) * ldColumns)
+        let paddedWeight = alignedFloats(ldColumns * coutG)
+        defer { columns.deallocate(); paddedWeight.deallocate() }
         for group in 0..<g.groups {
+            let col = group * coutG
+            for j in 0..<ldColumns {
+                for co in 0..<coutG { paddedWeight[j * coutG + co] = j < kg ? weight[j * g.outChannels + col + co] : 0 }
+            }
             var r0 = 0
             while r0 < rows {
                 let count = Swift.min(chunk, rows - r0)
-                let col = group * g.outChannelsPerGroup
-                gemm(m: count, n: kg, k: g.outChannelsPerGroup,
+                gemm(m: count, n: ldColumns, k: coutG,
                      a: GEMMOperand(base: gradOutput + r0 * g.outChannels + col, ld: g.outChannels, transposed: false),
-                     b: GEMMOperand(base: weight + col, ld: g.outChannels, transposed: true),
-                     c: columns, ldc: kg, output: GEMMOutput())
-                col2imAdd(g, columns: columns, group: group, firstRow: r0, rows: count, into: gradInput)
+                     b: GEMMOperand(base: paddedWeight, ld: coutG, transposed: true),
+                     c: columns, ldc: ldColumns, output: GEMMOutput())
+                if count == rows {
+                    col2imGather(g, columns: columns, ldColumns: ldColumns, group: group, into: gradInput)
+                } else {
+                    col2imAdd(g, columns: columns, ldColumns: ldColumns, group: group, firstRow: r0, rows: count,
+                              into: gradInput)
+                }
                 r0 += count
             }
         }
@@ -167,14 +179,15 @@ extension Kernels {
         }
     }
 
-    /// The adjoint of `im2col`: adds each patch entry back onto the input position it came from.
-    static func col2imAdd(_ g: ConvGeometry, columns: UnsafePointer<Float>, group: Int, firstRow: Int, rows: Int,
-                          into gradInput: UnsafeMutablePointer<Float>) {
-        let (oh, ow, cg, kg) = (g.outHeight, g.outWidth, g.inChannelsPerGroup, g.patchLength)
+    /// The adjoint of `im2col` for a chunk of rows: adds each patch entry back onto the input
+    /// position it came from (one thread: chunks may overlap in the input).
+    static func col2imAdd(_ g: ConvGeometry, columns: UnsafePointer<Float>, ldColumns: Int, group: Int,
+                          firstRow: Int, rows: Int, into gradInput: UnsafeMutablePointer<Float>) {
+        let (oh, ow, cg) = (g.outHeight, g.outWidth, g.inChannelsPerGroup)
         for r in 0..<rows {
             let pixel = firstRow + r
             let n = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow
-            var src = columns + r * kg
+            var src = columns + r * ldColumns
             for ky in 0..<g.kernelHeight {
                 let iy = oy * g.strideY + ky - g.padTop
                 for kx in 0..<g.kernelWidth {
@@ -184,6 +197,29 @@ extension Kernels {
                         for c in 0..<cg { dst[c] += src[c] }
                     }
                     src += cg
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col` over all rows at once, as a gather: each input pixel sums the patch
+    /// entries that copied it, so input rows can be split over the cores without races.
+    static func col2imGather(_ g: ConvGeometry, columns: UnsafePointer<Float>, ldColumns: Int, group: Int,
+                             into gradInput: UnsafeMutablePointer<Float>) {
+        let (oh, ow, cg) = (g.outHeight, g.outWidth, g.inChannelsPerGroup)
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+        forEachInputRow(g) { n, iy, sourceRow, sourceColumn in
+            let row = n * g.height + iy
+            for ix in 0..<g.width {
+                let dst = gradInput + (row * g.width + ix) * g.inChannels + group * cg
+                for ky in 0..<kh where sourceRow[ky] >= 0 {
+                    let outRow = columns + (n * oh + sourceRow[ky]) * ow * ldColumns
+                    for kx in 0..<kw {
+                        let ox = sourceColumn[ix * kw + kx]
+                        if ox < 0 { continue }
+                        let src = outRow + ox * ldColumns + (ky * kw + kx) * cg
+                        for c in 0..<cg { dst[c] += src[c] }
+                    }
                 }
             }
         }

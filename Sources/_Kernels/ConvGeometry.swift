@@ -99,22 +99,49 @@ public struct ConvGeometry: Hashable, Sendable {
         return (total / 2, total - total / 2)
     }
 
-    /// Stops with a message naming the bad field when the geometry cannot describe a convolution.
-    /// Kernels call this once per call; callers with untrusted shapes should validate first.
+    /// The first reason this geometry cannot describe a convolution, or nil when it can.
+    public var problem: String? {
+        if batch < 1 || height < 1 || width < 1 {
+            return "batch/height/width must be ≥ 1, got \(batch)×\(height)×\(width)"
+        }
+        if groups < 1 || inChannels < 1 || outChannels < 1 || inChannels % groups != 0 || outChannels % groups != 0 {
+            return "channels \(inChannels)→\(outChannels) must be ≥ 1 and divisible by groups \(groups)"
+        }
+        if kernelHeight < 1 || kernelWidth < 1 || strideY < 1 || strideX < 1 {
+            return "kernel \(kernelHeight)×\(kernelWidth) and stride \(strideY)×\(strideX) must be ≥ 1"
+        }
+        if padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 {
+            return "padding (top \(padTop), left \(padLeft), bottom \(padBottom), right \(padRight)) must be ≥ 0"
+        }
+        if outHeight < 1 || outWidth < 1 {
+            return "kernel \(kernelHeight)×\(kernelWidth) is larger than the padded input "
+                + "\(height + padTop + padBottom)×\(width + padLeft + padRight)"
+        }
+        return nil
+    }
+
+    /// Throws `ConvGeometryError` naming the first bad field; use it on shapes from files or users
+    /// before calling a kernel, which stops the program on an invalid geometry instead.
+    public func validate() throws {
+        if let problem { throw ConvGeometryError(geometry: self, reason: problem) }
+    }
+
+    /// Stops with the message of `problem`: kernels call this once per call.
     @usableFromInline
     func check() {
-        precondition(batch >= 1 && height >= 1 && width >= 1,
-                     "ConvGeometry: batch/height/width must be ≥ 1, got \(batch)×\(height)×\(width)")
-        precondition(groups >= 1 && inChannels >= 1 && outChannels >= 1
-                     && inChannels % groups == 0 && outChannels % groups == 0,
-                     "ConvGeometry: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
-        precondition(kernelHeight >= 1 && kernelWidth >= 1 && strideY >= 1 && strideX >= 1,
-                     "ConvGeometry: kernel \(kernelHeight)×\(kernelWidth) and stride \(strideY)×\(strideX) must be ≥ 1")
-        precondition(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0,
-                     "ConvGeometry: negative padding \(padTop),\(padLeft),\(padBottom),\(padRight)")
-        precondition(outHeight >= 1 && outWidth >= 1,
-                     "ConvGeometry: kernel \(kernelHeight)×\(kernelWidth) larger than padded input \(height)×\(width)")
+        if let problem { preconditionFailure("ConvGeometry: \(problem)") }
     }
+}
+
+/// A convolution geometry that describes no convolution; `description` names the field and value.
+public struct ConvGeometryError: Swift.Error, CustomStringConvertible, Sendable {
+    /// The rejected geometry.
+    public let geometry: ConvGeometry
+    /// Why it was rejected, naming the field and its value.
+    public let reason: String
+
+    /// `invalid convolution geometry: <reason>`.
+    public var description: String { "invalid convolution geometry: \(reason)" }
 }
 
 // MARK: - Epilogue

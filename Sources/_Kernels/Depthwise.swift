@@ -6,57 +6,28 @@ import Dispatch
 /// pixel is a short sum over the kernel taps, vectorised 8 channels at a time along NHWC's
 /// contiguous channel axis. Rows of the output are spread over the cores.
 extension Kernels {
-    typealias Vec = SIMD8<Float>
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
-
-    @inline(__always)
-    static func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self) }
-
-    /// ⌊a / b⌋ for b > 0, also for negative a (Swift's `/` truncates toward zero).
-    @inline(__always)
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
-
-    /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
-    @inline(__always)
-    static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
-        let pieces = Swift.max(1, Swift.min(count, coreCount * 4))
-        if pieces == 1 || coreCount == 1 {
-            body(0, count)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-            body(piece * count / pieces, (piece + 1) * count / pieces)
-        }
-    }
-
     // n y x c, ky kx c -> n oy ox c
     static func depthwiseForward(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                  bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
-        let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        var lowerBound = -Float.infinity, upperBound = Float.infinity
-        if case let .clamp(l, u) = epilogue { (lowerBound, upperBound) = (l, u) }
-        let lower = Vec(repeating: lowerBound), upper = Vec(repeating: upperBound)
-        // Output columns whose whole kernel row lies inside the input: ox·sx − padLeft ≥ 0 and
-        // ox·sx − padLeft + kw ≤ width.
-        let interiorStart = Swift.min(ow, (g.padLeft + sx - 1) / sx)
-        let interiorEnd = Swift.max(interiorStart, Swift.min(ow, floorDiv(g.width + g.padLeft - kw, sx) + 1))
+        let (kw, sx) = (g.kernelWidth, g.strideX)
+        let bounds = ClampBounds(epilogue)
+        let (lower, upper, lowerBound, upperBound) = (bounds.lower, bounds.upper, bounds.lowerBound, bounds.upperBound)
+        let interior = g.interiorColumns
+        let (interiorStart, interiorEnd) = (interior.lowerBound, interior.upperBound)
         let rowStride = g.width * channels, pixelStride = sx * channels
 
         parallelRanges(g.batch * oh) { first, end in
             for row in first..<end {
-                let n = row / oh, oy = row % oh
-                let iy0 = oy * sy - g.padTop
-                let ky0 = Swift.max(0, -iy0), ky1 = Swift.max(ky0, Swift.min(kh, g.height - iy0))
-                let inRow = input + (n * g.height + iy0) * rowStride
+                let n = row / oh
+                let window = RowWindow(g, outputRow: row % oh)
+                let (ky0, ky1) = (window.ky0, window.ky1)
+                let inRow = input + (n * g.height + window.firstInputRow) * rowStride
                 let outRow = output + row * ow * channels
 
                 /// One output pixel, all channels, taps kx0..<kx1 only (borders and leftovers).
                 func pixel(_ ox: Int) {
-                    let ix0 = ox * sx - g.padLeft
-                    let kx0 = Swift.max(0, -ix0), kx1 = Swift.max(kx0, Swift.min(kw, g.width - ix0))
+                    let (ix0, kx0, kx1) = g.columnWindow(ox)
                     let out = outRow + ox * channels
                     var c = 0
                     while c + 8 <= channels {
@@ -89,6 +60,36 @@ extension Kernels {
                         let ix0 = ox * sx - g.padLeft
                         let out = outRow + ox * channels
                         var c = 0
+                        // Two channel vectors at once: eight independent FMA chains hide the FMA latency.
+                        while c + 16 <= channels {
+                            let b = bias.map { load($0 + c) } ?? Vec(), bb = bias.map { load($0 + c + 8) } ?? Vec()
+                            var a0 = b, a1 = b, a2 = b, a3 = b, e0 = bb, e1 = bb, e2 = bb, e3 = bb
+                            for ky in ky0..<ky1 {
+                                let src = inRow + ky * rowStride + ix0 * channels + c
+                                let w = weight + ky * kw * channels + c
+                                for kx in 0..<kw {
+                                    let wv = load(w + kx * channels), wv2 = load(w + kx * channels + 8)
+                                    let s = src + kx * channels
+                                    a0.addProduct(load(s), wv)
+                                    e0.addProduct(load(s + 8), wv2)
+                                    a1.addProduct(load(s + pixelStride), wv)
+                                    e1.addProduct(load(s + pixelStride + 8), wv2)
+                                    a2.addProduct(load(s + 2 * pixelStride), wv)
+                                    e2.addProduct(load(s + 2 * pixelStride + 8), wv2)
+                                    a3.addProduct(load(s + 3 * pixelStride), wv)
+                                    e3.addProduct(load(s + 3 * pixelStride + 8), wv2)
+                                }
+                            }
+                            store(clamp(a0, lower, upper), out + c)
+                            store(clamp(e0, lower, upper), out + c + 8)
+                            store(clamp(a1, lower, upper), out + channels + c)
+                            store(clamp(e1, lower, upper), out + channels + c + 8)
+                            store(clamp(a2, lower, upper), out + 2 * channels + c)
+                            store(clamp(e2, lower, upper), out + 2 * channels + c + 8)
+                            store(clamp(a3, lower, upper), out + 3 * channels + c)
+                            store(clamp(e3, lower, upper), out + 3 * channels + c + 8)
+                            c += 16
+                        }
                         while c < channels {
                             let b = bias.map { load($0 + c) } ?? Vec()
                             var a0 = b, a1 = b, a2 = b, a3 = b
@@ -221,6 +222,37 @@ extension Kernels {
                                     let out = outRow + (px + sx * b) * channels
                                     let step = sx * channels
                                     var c = 0
+                                    // Two channel vectors at once: eight independent FMA chains.
+                                    while c + 16 <= channels {
+                                        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+                                        var e0 = Vec(), e1 = Vec(), e2 = Vec(), e3 = Vec()
+                                        for j in 0..<ny {
+                                            let src = gradOutput + (n * oh + yTaps[j].row) * ow * channels + c
+                                            let w = weight + yTaps[j].tap * kw * channels + c
+                                            for i in 0..<nx {
+                                                let wv = load(w + xTaps[i].tap * channels)
+                                                let wv2 = load(w + xTaps[i].tap * channels + 8)
+                                                let s = src + (xTaps[i].shift + b) * channels
+                                                a0.addProduct(load(s), wv)
+                                                e0.addProduct(load(s + 8), wv2)
+                                                a1.addProduct(load(s + channels), wv)
+                                                e1.addProduct(load(s + channels + 8), wv2)
+                                                a2.addProduct(load(s + 2 * channels), wv)
+                                                e2.addProduct(load(s + 2 * channels + 8), wv2)
+                                                a3.addProduct(load(s + 3 * channels), wv)
+                                                e3.addProduct(load(s + 3 * channels + 8), wv2)
+                                            }
+                                        }
+                                        store(a0, out + c)
+                                        store(e0, out + c + 8)
+                                        store(a1, out + step + c)
+                                        store(e1, out + step + c + 8)
+                                        store(a2, out + 2 * step + c)
+                                        store(e2, out + 2 * step + c + 8)
+                                        store(a3, out + 3 * step + c)
+                                        store(e3, out + 3 * step + c + 8)
+                                        c += 16
+                                    }
                                     while c < channels {
                                         var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
                                         for j in 0..<ny {
@@ -279,20 +311,25 @@ extension Kernels {
                         let tap = gw + (ky * kw + kx) * channels
                         var c = 0
                         while c + 8 <= channels {
-                            var acc0 = Vec(), acc1 = Vec()
+                            // Four independent FMA chains along the row.
+                            var acc0 = Vec(), acc1 = Vec(), acc2 = Vec(), acc3 = Vec()
                             var ox = oxStart
-                            while ox + 2 <= oxEnd {
+                            let inStep = sx * channels
+                            while ox + 4 <= oxEnd {
+                                let x = inRow + (ox * sx - g.padLeft + kx) * channels + c
+                                let d = gradRow + ox * channels + c
+                                acc0.addProduct(load(x), load(d))
+                                acc1.addProduct(load(x + inStep), load(d + channels))
+                                acc2.addProduct(load(x + 2 * inStep), load(d + 2 * channels))
+                                acc3.addProduct(load(x + 3 * inStep), load(d + 3 * channels))
+                                ox += 4
+                            }
+                            while ox < oxEnd {
                                 let ix = ox * sx - g.padLeft + kx
                                 acc0.addProduct(load(inRow + ix * channels + c), load(gradRow + ox * channels + c))
-                                acc1.addProduct(load(inRow + (ix + sx) * channels + c),
-                                                load(gradRow + (ox + 1) * channels + c))
-                                ox += 2
+                                ox += 1
                             }
-                            if ox < oxEnd {
-                                let ix = ox * sx - g.padLeft + kx
-                                acc0.addProduct(load(inRow + ix * channels + c), load(gradRow + ox * channels + c))
-                            }
-                            store(load(tap + c) + acc0 + acc1, tap + c)
+                            store(load(tap + c) + ((acc0 + acc1) + (acc2 + acc3)), tap + c)
                             c += 8
                         }
                         while c < channels {

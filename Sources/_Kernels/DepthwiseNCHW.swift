@@ -17,9 +17,8 @@ extension Kernels {
         precondition(g.isDepthwise, "depthwiseConv2dNCHW: groups \(g.groups) must equal channels \(g.inChannels)")
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
         let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        var lowerBound = -Float.infinity, upperBound = Float.infinity
-        if case let .clamp(l, u) = epilogue { (lowerBound, upperBound) = (l, u) }
-        let lower = Vec(repeating: lowerBound), upper = Vec(repeating: upperBound)
+        let bounds = ClampBounds(epilogue)
+        let (lower, upper, lowerBound, upperBound) = (bounds.lower, bounds.upper, bounds.lowerBound, bounds.upperBound)
         let interiorStart = Swift.min(ow, (g.padLeft + sx - 1) / sx)
         let interiorEnd = Swift.max(interiorStart, Swift.min(ow, floorDiv(g.width + g.padLeft - kw - (sx - 1), sx) + 1))
 

@@ -101,15 +101,19 @@ func alignedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
 // MARK: - Driver
 
 extension Kernels {
-    /// Multi-threaded GEMM: `C[m×n] = output(op(A)[m×k] · op(B)[k×n])`. The larger of m and n is
-    /// cut into slabs (whole register tiles, up to two per core so that a core slowed by other
-    /// processes hands work to the other) and each slab runs the blocked algorithm with its own
-    /// packing buffers; small products stay on the calling thread.
+    /// Multi-threaded GEMM: `C[m×n] = output(op(A)[m×k] · op(B)[k×n])`. Tall products share each
+    /// packed panel of B between the cores (`gemmSharedB`); wide ones are cut into column slabs
+    /// (whole register tiles, up to two per core so that a core slowed by other processes hands
+    /// work to the other), each with its own packing buffers. Small products stay on the calling thread.
     @usableFromInline
     static func gemm(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
                      c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, threads: Int = 0) {
         if m == 0 || n == 0 { return }
-        let work = Double(m) * Double(n) * Double(max(k, 1))
+        if k == 0 {
+            finishWithoutProduct(m: m, n: n, c: c, ldc: ldc, output: output)
+            return
+        }
+        let work = Double(m) * Double(n) * Double(k)
         let cores = threads > 0 ? threads : coreCount
         let splitRows = m >= n
         let unit = splitRows ? GEMMBlock.mr : GEMMBlock.nr
@@ -123,21 +127,18 @@ extension Kernels {
             gemmBlocked(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, output: output, workspace: ws)
             return
         }
+        if splitRows {
+            gemmSharedB(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, output: output, cores: cores)
+            return
+        }
         let chunk = roundUp((total + parts - 1) / parts, unit)
         let chunks = (total + chunk - 1) / chunk
         DispatchQueue.concurrentPerform(iterations: chunks) { part in
             let start = part * chunk, size = Swift.min(chunk, total - start)
-            if splitRows {
-                let ws = GEMMWorkspace(m: size, n: n, k: k)
-                defer { ws.free() }
-                gemmBlocked(m: size, n: n, k: k, a: a.offset(row: start, col: 0), b: b,
-                            c: c + start * ldc, ldc: ldc, output: output, workspace: ws)
-            } else {
-                let ws = GEMMWorkspace(m: m, n: size, k: k)
-                defer { ws.free() }
-                gemmBlocked(m: m, n: size, k: k, a: a, b: b.offset(row: 0, col: start),
-                            c: c + start, ldc: ldc, output: output.offset(col: start), workspace: ws)
-            }
+            let ws = GEMMWorkspace(m: m, n: size, k: k)
+            defer { ws.free() }
+            gemmBlocked(m: m, n: size, k: k, a: a, b: b.offset(row: 0, col: start),
+                        c: c + start, ldc: ldc, output: output.offset(col: start), workspace: ws)
         }
     }
 
@@ -149,51 +150,100 @@ extension Kernels {
     static func gemmBlocked(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
                             c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput,
                             workspace: GEMMWorkspace) {
-        let (mr, nr) = (GEMMBlock.mr, GEMMBlock.nr)
         if k == 0 {
             finishWithoutProduct(m: m, n: n, c: c, ldc: ldc, output: output)
             return
         }
+        var jc = 0
+        while jc < n {
+            let ncb = min(GEMMBlock.nc, n - jc)
+            var pc = 0
+            while pc < k {
+                let kcb = min(GEMMBlock.kc, k - pc)
+                packB(b.offset(row: pc, col: jc), k: kcb, n: ncb, into: workspace.packedB)
+                let pass = TilePass(output: output.offset(col: jc), first: pc == 0, last: pc + kcb == k)
+                var ic = 0
+                while ic < m {
+                    let mcb = min(GEMMBlock.mc, m - ic)
+                    packA(a.offset(row: ic, col: pc), m: mcb, k: kcb, alpha: output.alpha, into: workspace.packedA)
+                    macroKernel(m: mcb, n: ncb, k: kcb, packedA: workspace.packedA, packedB: workspace.packedB,
+                                c: c + ic * ldc + jc, ldc: ldc, pass: pass)
+                    ic += mcb
+                }
+                pc += kcb
+            }
+            jc += ncb
+        }
+    }
+
+    /// Multi-threaded GEMM for tall products (m ≥ n), BLIS style: each KC×NC panel of B is packed
+    /// once and shared, and the MC-row blocks of A (about as many per core, so the cores finish
+    /// together) are handed to the cores, each packing its own block.
+    static func gemmSharedB(m: Int, n: Int, k: Int, a: GEMMOperand, b: GEMMOperand,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, output: GEMMOutput, cores: Int) {
+        let rounds = (m + cores * GEMMBlock.mc - 1) / (cores * GEMMBlock.mc)
+        let mcb = roundUp((m + cores * rounds - 1) / (cores * rounds), GEMMBlock.mr)
+        let blocks = (m + mcb - 1) / mcb
+        let kcMax = min(k, GEMMBlock.kc), ncMax = roundUp(min(n, GEMMBlock.nc), GEMMBlock.nr)
+        let packedB = alignedFloats(kcMax * ncMax)
+        defer { packedB.deallocate() }
+        var jc = 0
+        while jc < n {
+            let ncb = min(GEMMBlock.nc, n - jc)
+            var pc = 0
+            while pc < k {
+                let kcb = min(GEMMBlock.kc, k - pc)
+                // Pack the shared panel on all cores too: whole NR-wide column panels per core.
+                let panels = (ncb + GEMMBlock.nr - 1) / GEMMBlock.nr
+                let packers = kcb * ncb >= 32_768 ? Swift.min(cores, panels) : 1
+                DispatchQueue.concurrentPerform(iterations: packers) { part in
+                    let p0 = part * panels / packers, p1 = (part + 1) * panels / packers
+                    let col = p0 * GEMMBlock.nr, cols = Swift.min(ncb, p1 * GEMMBlock.nr) - col
+                    packB(b.offset(row: pc, col: jc + col), k: kcb, n: cols, into: packedB + col * kcb)
+                }
+                let pass = TilePass(output: output.offset(col: jc), first: pc == 0, last: pc + kcb == k)
+                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                    let ic = block * mcb, rows = min(mcb, m - ic)
+                    let packedA = alignedFloats(roundUp(rows, GEMMBlock.mr) * kcb)
+                    defer { packedA.deallocate() }
+                    packA(a.offset(row: ic, col: pc), m: rows, k: kcb, alpha: output.alpha, into: packedA)
+                    macroKernel(m: rows, n: ncb, k: kcb, packedA: packedA, packedB: packedB,
+                                c: c + ic * ldc + jc, ldc: ldc, pass: pass)
+                }
+                pc += kcb
+            }
+            jc += ncb
+        }
+    }
+
+    /// One packed MC×KC block of A times one packed KC×NC panel of B into C: loops jr (NR) / ir (MR)
+    /// over register tiles; edge tiles go through a 6×16 scratch tile on the stack.
+    @inline(__always)
+    static func macroKernel(m: Int, n: Int, k: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, pass: TilePass) {
+        let (mr, nr) = (GEMMBlock.mr, GEMMBlock.nr)
         var tile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         withUnsafeMutableBytes(of: &tile) { tileBytes in
             let scratch = tileBytes.baseAddress!.assumingMemoryBound(to: Float.self)
-            var jc = 0
-            while jc < n {
-                let ncb = min(GEMMBlock.nc, n - jc)
-                var pc = 0
-                while pc < k {
-                    let kcb = min(GEMMBlock.kc, k - pc)
-                    packB(b.offset(row: pc, col: jc), k: kcb, n: ncb, into: workspace.packedB)
-                    let pass = TilePass(output: output.offset(col: jc), first: pc == 0, last: pc + kcb == k)
-                    var ic = 0
-                    while ic < m {
-                        let mcb = min(GEMMBlock.mc, m - ic)
-                        packA(a.offset(row: ic, col: pc), m: mcb, k: kcb, alpha: output.alpha, into: workspace.packedA)
-                        var jr = 0
-                        while jr < ncb {
-                            let nrb = min(nr, ncb - jr)
-                            let bPanel = workspace.packedB + jr * kcb
-                            var ir = 0
-                            while ir < mcb {
-                                let mrb = min(mr, mcb - ir)
-                                let cTile = c + (ic + ir) * ldc + jc + jr
-                                let aPanel = workspace.packedA + ir * kcb
-                                if mrb == mr && nrb == nr {
-                                    microKernel(k: kcb, a: aPanel, b: bPanel, c: cTile, ldc: ldc, column: jr,
-                                                pass: pass, scratch: nil, rows: mr, cols: nr)
-                                } else {
-                                    microKernel(k: kcb, a: aPanel, b: bPanel, c: cTile, ldc: ldc, column: jr,
-                                                pass: pass, scratch: scratch, rows: mrb, cols: nrb)
-                                }
-                                ir += mr
-                            }
-                            jr += nr
-                        }
-                        ic += mcb
+            var jr = 0
+            while jr < n {
+                let nrb = min(nr, n - jr)
+                let bPanel = packedB + jr * k
+                var ir = 0
+                while ir < m {
+                    let mrb = min(mr, m - ir)
+                    let cTile = c + ir * ldc + jr
+                    let aPanel = packedA + ir * k
+                    if mrb == mr && nrb == nr {
+                        microKernel(k: k, a: aPanel, b: bPanel, c: cTile, ldc: ldc, column: jr,
+                                    pass: pass, scratch: nil, rows: mr, cols: nr)
+                    } else {
+                        microKernel(k: k, a: aPanel, b: bPanel, c: cTile, ldc: ldc, column: jr,
+                                    pass: pass, scratch: scratch, rows: mrb, cols: nrb)
                     }
-                    pc += kcb
+                    ir += mr
                 }
-                jc += ncb
+                jr += nr
             }
         }
     }

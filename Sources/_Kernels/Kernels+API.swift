@@ -29,6 +29,8 @@ extension Kernels {
         g.check()
         if g.isDepthwise {
             depthwiseForward(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
+        } else if g.prefersDirect {
+            conv2dDirect(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
         } else {
             conv2dGEMM(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
         }
@@ -42,6 +44,8 @@ extension Kernels {
         g.check()
         if g.isDepthwise {
             depthwiseBackwardInput(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+        } else if g.prefersDirect {
+            conv2dBackwardInputDirect(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
         } else {
             conv2dBackwardInputGEMM(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
         }

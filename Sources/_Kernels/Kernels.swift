@@ -7,8 +7,23 @@
 /// - activations are NHWC, `[batch, height, width, channels]`;
 /// - convolution weights are HWIO, `[kernelHeight, kernelWidth, inChannels/groups, outChannels]`;
 /// - output buffers are overwritten, never accumulated into (callers accumulate);
-/// - workspace is allocated once per call, outside inner loops; work is split over all cores with
+/// - workspace (packing buffers, im2col chunks, per-core partial sums) is allocated per call or
+///   per block of work, never inside the SIMD loops; work is split over all cores with
 ///   `DispatchQueue.concurrentPerform`;
 /// - there is no global mutable state, so every function may be called from several threads at once.
 /// Input and output buffers must not overlap.
+///
+/// Which code runs:
+/// - `sgemm`: packed 6×16 register tiles of SIMD8 FMAs with Goto/BLIS cache blocking;
+/// - 1×1 stride-1 unpadded convolutions: that GEMM directly on the NHWC buffer, `[N·H·W, Cin] × [Cin, Cout]`;
+/// - depthwise (`groups == channels`): direct SIMD kernels vectorised over the channel axis;
+/// - few input channels (the RGB stem): direct kernels; everything else: im2col chunks + GEMM.
+/// Bias and clamp epilogues are fused into the pass that writes the output.
+///
+/// Why NHWC: `sanitize bench kernels` times depthwise convolution at EfficientNet-Lite0's shapes
+/// in both layouts (`depthwiseConv2dNCHW`); NHWC, vectorised over channels, was 1.3–10× faster
+/// than NCHW vectorised over width, and 1×1 convolutions need no transposition in NHWC.
+///
+/// The module is compiled for AVX2 + FMA (`-target-cpu haswell` in Package.swift); it needs an
+/// x86-64 processor with both.
 public enum Kernels {}

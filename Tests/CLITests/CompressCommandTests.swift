@@ -111,6 +111,18 @@ final class CompressCommandTests: XCTestCase {
         XCTAssertEqual(try files(), [])
     }
 
+    func testCodecFailureIsARuntimeErrorAndWritesNothing() throws {
+        let wide = "\(directory)/wide.png"
+        try ImageFile.writePNG(RGBImage(width: 16384, height: 2), to: wide)
+        let outputs = try SanitizeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: outputs) }
+        let result = try SanitizeProcess.run(["compress", wide, "--codec", "webp", "--quality", "50",
+                                              "--output", "\(outputs)/out.png", "--encoded", "\(outputs)/out.webp"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderr, "error: \(wide): webp encode: 16384×2 exceeds WebP's maximum side of 16383 pixels\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outputs), [])
+    }
+
     func testHelpMatchesTheSnapshot() throws {
         let result = try SanitizeProcess.run(["compress", "--help"])
         XCTAssertEqual(result.status, 0)

@@ -53,6 +53,23 @@ final class MalformedTests: XCTestCase {
         }
     }
 
+    func testACallerCanLowerThePixelCap() throws {
+        let path = TestFiles.valid("rgb8.png")
+        XCTAssertEqual(try ImageFile.read(path, maxPixels: 143).pixelCount, 143)
+        XCTAssertThrowsError(try ImageFile.read(path, maxPixels: 142)) { error in
+            XCTAssertEqual("\(error)", "\(path): png read header: declared size 13×11 (143 pixels) exceeds the limit of 142 pixels")
+        }
+    }
+
+    func testMissingFilesAndDirectoriesAreRefusedByName() {
+        XCTAssertThrowsError(try ImageFile.read("/nonexistent/photo.png")) { error in
+            XCTAssertEqual("\(error)", "/nonexistent/photo.png: cannot open the file: No such file or directory")
+        }
+        XCTAssertThrowsError(try ImageFile.read(TestFiles.malformed("valid"))) { error in
+            XCTAssertEqual("\(error)", "\(TestFiles.malformed("valid")): not a regular file")
+        }
+    }
+
     func testAPNGNamedJpgDecodesByItsBytes() throws {
         let image = try ImageFile.read(TestFiles.valid("png-named.jpg"))
         assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "png-named.jpg")

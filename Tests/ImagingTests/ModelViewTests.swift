@@ -74,6 +74,39 @@ final class ModelViewTests: XCTestCase {
         }
     }
 
+    func testAWindowOfTheResizeEqualsResizingThenCropping() {
+        var state: UInt64 = 88172645463325252
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        for trial in 0 ..< 60 {
+            let (w, h) = (1 + next(90), 1 + next(90))
+            let (nw, nh) = (1 + next(120), 1 + next(120))
+            let image = Self.synthetic(width: w, height: h)
+            let full = image.resizedBilinear(width: nw, height: nh)
+            let x = next(nw), y = next(nh)
+            let cw = 1 + next(nw - x), ch = 1 + next(nh - y)
+            let window = image.resizedBilinear(width: nw, height: nh, window: x ..< x + cw, y ..< y + ch)
+            XCTAssertEqual(window, full.cropped(x: x, y: y, width: cw, height: ch),
+                           "trial \(trial): \(w)×\(h) → \(nw)×\(nh), window \(cw)×\(ch) at (\(x), \(y))")
+        }
+    }
+
+    func testExtremeAspectRatiosStayCheap() {
+        // A full resize of 4000×1 would be 1,024,000×256 (786 MB); the window needs 224×224.
+        let line = Self.synthetic(width: 4000, height: 1)
+        let view = ModelView.apply(line)
+        XCTAssertEqual([view.width, view.height], [224, 224])
+        // Every row of an upscaled single row is that row.
+        XCTAssertEqual(view.cropped(x: 0, y: 0, width: 224, height: 1).pixels,
+                       view.cropped(x: 0, y: 223, width: 224, height: 1).pixels)
+        let column = Self.synthetic(width: 1, height: 4000)
+        XCTAssertEqual([ModelView.apply(column).width, ModelView.apply(column).height], [224, 224])
+    }
+
     func testAlready224IsUnchangedAndShorterSide256IsOnlyCropped() {
         let square = TestFiles.texture(width: 224, height: 224)
         XCTAssertEqual(ModelView.apply(square), square)

@@ -92,6 +92,12 @@ func convSweep() -> [ConvGeometry] {
                                   kernelHeight: k, kernelWidth: k, strideY: s, strideX: s, padTop: b,
                                   padLeft: b, padBottom: a, padRight: a, groups: c))
     }
+    // The direct path for few input channels: 32-channel blocks, 8-channel tails, borders.
+    cases.append(ConvGeometry(batch: 2, height: 11, width: 13, inChannels: 3, outChannels: 40, kernelHeight: 3,
+                              kernelWidth: 3, strideY: 2, strideX: 2, padTop: 0, padLeft: 1, padBottom: 1,
+                              padRight: 1))
+    cases.append(ConvGeometry(batch: 1, height: 9, width: 10, inChannels: 4, outChannels: 16, kernelHeight: 5,
+                              kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2))
     // Several im2col chunks, grouped.
     cases.append(ConvGeometry(batch: 2, height: 12, width: 12, inChannels: 32, outChannels: 24, kernelHeight: 5,
                               kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 2))
@@ -210,6 +216,43 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    /// Shapes too large for finite differences in a debug build but large enough to take every
+    /// chunked path (several im2col chunks forward, backward and for the weight gradient): the
+    /// backward passes must be the adjoints of the forward, `⟨conv(x, w), g⟩ = ⟨x, ∂x⟩ = ⟨w, ∂w⟩`.
+    func testAdjointIdentityOnLargeShapes() {
+        let shapes = [
+            ConvGeometry(batch: 2, height: 40, width: 40, inChannels: 16, outChannels: 8, kernelHeight: 5,
+                         kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2),
+            ConvGeometry(batch: 1, height: 33, width: 31, inChannels: 64, outChannels: 64, kernelHeight: 5,
+                         kernelWidth: 5, strideY: 2, strideX: 2, padTop: 1, padLeft: 2, padBottom: 2, padRight: 1,
+                         groups: 64),
+            ConvGeometry(batch: 2, height: 20, width: 20, inChannels: 48, outChannels: 32, kernelHeight: 3,
+                         kernelWidth: 3, strideY: 2, strideX: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+                         groups: 4),
+        ]
+        for (index, g) in shapes.enumerated() {
+            let input = randomFloats(g.inputCount, seed: UInt64(13 * index))
+            let weight = randomFloats(g.weightCount, seed: UInt64(13 * index + 1))
+            let gradOutput = randomFloats(g.outputCount, seed: UInt64(13 * index + 2))
+            var output = [Float](repeating: .nan, count: g.outputCount)
+            var gradInput = [Float](repeating: .nan, count: g.inputCount)
+            var gradWeight = [Float](repeating: .nan, count: g.weightCount)
+            Kernels.conv2d(g, input: input, weight: weight, bias: nil, output: &output)
+            Kernels.conv2dBackwardInput(g, gradOutput: gradOutput, weight: weight, gradInput: &gradInput)
+            Kernels.conv2dBackwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: &gradWeight, gradBias: nil)
+            func dot(_ a: [Float], _ b: [Float]) -> (Double, Double) {
+                zip(a, b).reduce((0.0, 0.0)) { ($0.0 + Double($1.0) * Double($1.1), $0.1 + abs(Double($1.0) * Double($1.1))) }
+            }
+            let (forward, scale) = dot(output, gradOutput)
+            let (viaInput, scaleInput) = dot(input, gradInput)
+            let (viaWeight, scaleWeight) = dot(weight, gradWeight)
+            assertClose([Float(viaInput)], [forward], scale: [scale + scaleInput], relative: 1e-5,
+                        "⟨x, ∂x⟩ vs ⟨conv, g⟩ \(g)")
+            assertClose([Float(viaWeight)], [forward], scale: [scale + scaleWeight], relative: 1e-5,
+                        "⟨w, ∂w⟩ vs ⟨conv, g⟩ \(g)")
+        }
+    }
+
     func testBackwardWeightWithoutBias() {
         let g = convSweep()[40]
         let input = randomFloats(g.inputCount, seed: 1), gradOutput = randomFloats(g.outputCount, seed: 2)
@@ -253,6 +296,23 @@ final class ConvTests: XCTestCase {
                 }
             }
             assertClose(observed, expected, scale: scale, "depthwiseConv2dNCHW \(g)")
+        }
+    }
+
+    func testValidateNamesTheBadField() {
+        let good = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernelHeight: 3,
+                                kernelWidth: 3, groups: 2)
+        XCTAssertNoThrow(try good.validate())
+        var groups = good
+        groups.groups = 4
+        var kernel = good
+        kernel.kernelWidth = 7
+        var padding = good
+        padding.padLeft = -1
+        for (bad, word) in [(groups, "groups"), (kernel, "larger"), (padding, "padding")] {
+            XCTAssertThrowsError(try bad.validate()) { error in
+                XCTAssertTrue("\(error)".contains(word), "expected '\(word)' in: \(error)")
+            }
         }
     }
 

@@ -56,16 +56,21 @@ final class SGEMMTests: XCTestCase {
 
     func testLargerThanCacheBlocks() {
         for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
-            check(transposeA: tA, transposeB: tB, m: 301, n: 533, k: 290, alpha: 1, beta: 0, seed: 7)
+            check(transposeA: tA, transposeB: tB, m: 131, n: 279, k: 290, alpha: 1, beta: 0, seed: 7)
         }
         check(transposeA: false, transposeB: false, m: 97, n: 45, k: 1100, alpha: 2, beta: 1, pad: 5, seed: 9)
         check(transposeA: false, transposeB: false, m: 1000, n: 24, k: 40, alpha: 1, beta: 0.25, seed: 11)
         check(transposeA: false, transposeB: true, m: 7, n: 2100, k: 20, alpha: 1, beta: 0, seed: 13)
+        // Tall: the shared B panel is packed by both cores, two KC passes.
+        check(transposeA: false, transposeB: false, m: 400, n: 200, k: 300, alpha: 1, beta: 0.5, seed: 15)
+        check(transposeA: true, transposeB: true, m: 400, n: 203, k: 300, alpha: 0.5, beta: 0, pad: 1, seed: 17)
     }
 
     func testKZeroScalesByBeta() {
         check(transposeA: false, transposeB: false, m: 3, n: 5, k: 0, alpha: 1, beta: 2)
         check(transposeA: true, transposeB: true, m: 3, n: 5, k: 0, alpha: 1, beta: 0)
+        check(transposeA: false, transposeB: false, m: 300, n: 200, k: 0, alpha: 1, beta: 2)
+        check(transposeA: false, transposeB: true, m: 20, n: 900, k: 0, alpha: 1, beta: 0)
     }
 
     func testEmptyOutputDoesNothing() {

@@ -148,6 +148,7 @@ final class SyntheticTests: XCTestCase {
             }
             XCTAssertThrowsError(try ImageQuality.msssim(reference: p, distorted: p, width: 200, height: 200, channels: 0))
             XCTAssertThrowsError(try ImageQuality.msssim(reference: p, distorted: p, width: 0, height: 200, channels: 3))
+            XCTAssertThrowsError(try ImageQuality.msssim(reference: p, distorted: p, width: Int.max / 2, height: 4, channels: 3))
             XCTAssertEqual(try ImageQuality.msssim(reference: p, distorted: p, width: 200, height: 200, channels: 3), 1,
                            accuracy: 1e-6)
         }

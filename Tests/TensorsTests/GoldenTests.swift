@@ -152,3 +152,27 @@ final class GoldenTests: XCTestCase {
         }
     }
 }
+
+// MARK: - A small CNN end to end
+
+extension GoldenTests {
+    /// PyTorch's small CNN, loaded from its (layout-converted) state dict, trained 3 SGD steps
+    /// with momentum in training mode: the losses, every parameter and buffer afterwards, and the
+    /// eval-mode logits match. This exercises modules, state dicts, batch-norm statistics, the tape
+    /// through every layer, and the optimizer together.
+    func testSmallCNNTrainingMatchesPyTorch() throws {
+        let model = makeSmallCNN(classes: 3, seed: 0)
+        let names = model.stateDict().map(\.name)
+        try model.loadStateDict(Dictionary(uniqueKeysWithValues: try names.map { ($0, try golden.golden("cnn.initial.\($0)")) }))
+        let input = try golden.golden("cnn.input")
+        let labels = try golden.golden("cnn.labels").scalars.map { Int($0) }
+        let optimizer = SGD(parameters: model.parameters(), learningRate: 0.1, momentum: 0.9)
+        let losses = train(model, images: input, labels: labels, optimizer: optimizer, steps: 3)
+        assertClose(Tensor(shape: [3], scalars: losses), try golden.golden("cnn.losses"), "losses")
+        for (name, tensor) in model.stateDict() {
+            assertClose(tensor, try golden.golden("cnn.final.\(name)"), relative: 1e-4, absolute: 1e-5, name)
+        }
+        model.eval()
+        assertClose(withoutGradients { model(input) }, try golden.golden("cnn.eval_logits"), "eval logits")
+    }
+}

@@ -6,21 +6,14 @@ import XCTest
 /// and a small end-to-end training run.
 final class ModuleTests: XCTestCase {
     private func makeModel(seed: UInt64) -> Sequential {
-        var generator = SeededGenerator(seed: seed)
-        return Sequential(
-            Conv2d(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: .symmetric(1), bias: false, generator: &generator),
-            BatchNorm2d(channels: 4),
-            Lambda.relu,
-            Lambda.maxPool2d(kernel: (2, 2)),
-            Lambda.flatten,
-            Linear(inFeatures: 4 * 3 * 3, outFeatures: 2, generator: &generator))
+        makeSmallCNN(classes: 2, seed: seed)
     }
 
     func testDottedNamesFollowRegistrationOrder() {
         let model = makeModel(seed: 1)
         XCTAssertEqual(model.namedParameters().map(\.name), ["0.weight", "1.weight", "1.bias", "5.weight", "5.bias"])
-        XCTAssertEqual(model.namedBuffers().map(\.name), ["1.running_mean", "1.running_var"])
-        XCTAssertEqual(model.stateDict().count, 7)
+        XCTAssertEqual(model.namedBuffers().map(\.name), ["1.running_mean", "1.running_var", "1.num_batches_tracked"])
+        XCTAssertEqual(model.stateDict().count, 8)
         XCTAssertTrue(model.parameters().allSatisfy(\.requiresGrad))
         XCTAssertEqual(model.namedParameters()[0].tensor.shape, [3, 3, 1, 4])
         XCTAssertEqual(model.namedParameters()[3].tensor.shape, [2, 36])
@@ -81,6 +74,7 @@ final class ModuleTests: XCTestCase {
         model.train()
         _ = model(input)
         XCTAssertNotEqual(batchNorm.runningMean.scalars, [0, 0, 0, 0])
+        XCTAssertEqual(batchNorm.batchesTracked.item, 1)
         let dropout = Dropout(probability: 0.5, seed: 1)
         dropout.eval()
         XCTAssertEqual(dropout(input).scalars, input.scalars)
@@ -104,14 +98,7 @@ final class ModuleTests: XCTestCase {
         }
         let images = Tensor(shape: [count, 6, 6, 1], scalars: pixels)
         let optimizer = SGD(parameters: model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
-        var losses: [Float] = []
-        for _ in 0..<30 {
-            optimizer.zeroGradients()
-            let loss = model(images).crossEntropy(labels: labels)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item)
-        }
+        let losses = train(model, images: images, labels: labels, optimizer: optimizer, steps: 30)
         XCTAssertLessThan(losses.last!, losses.first! * 0.2, "losses \(losses)")
         model.eval()
         XCTAssertEqual(withoutGradients { model(images) }.argmax(), labels)

@@ -65,6 +65,29 @@ func assertGradientsMatchFiniteDifferences(
     }
 }
 
+// MARK: - A small CNN
+
+/// `Sequential(Conv2d(1→4, 3×3, pad 1, no bias), BatchNorm2d(4), relu, maxPool 2, flatten, Linear(36→classes))`
+/// for 6×6×1 inputs; the twin of the PyTorch model in `tensor_golden.py`.
+func makeSmallCNN(classes: Int, seed: UInt64) -> Sequential {
+    var generator = SeededGenerator(seed: seed)
+    return Sequential(
+        Conv2d(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: .symmetric(1), bias: false, generator: &generator),
+        BatchNorm2d(channels: 4), Lambda.relu, Lambda.maxPool2d(kernel: (2, 2)), Lambda.flatten,
+        Linear(inFeatures: 36, outFeatures: classes, generator: &generator))
+}
+
+/// Runs `steps` optimizer steps on the mean cross-entropy of `model(images)`; returns each step's loss.
+func train(_ model: Module, images: Tensor, labels: [Int], optimizer: Optimizer, steps: Int) -> [Float] {
+    (0..<steps).map { _ in
+        optimizer.zeroGradients()
+        let loss = model(images).crossEntropy(labels: labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item
+    }
+}
+
 // MARK: - Comparisons
 
 /// Asserts `observed ≈ expected` elementwise: `|o − e| ≤ absolute + relative·|e|`, and equal shapes.

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Imaging
+
+/// `sanitize bench sweep`: the evaluate sweep's time per row against the Python stack.
+struct BenchSweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Time the evaluate sweep per row against the same sweep in PyTorch + Pillow + pytorch_msssim.",
+        discussion: """
+            Runs the issue's sweep — eps 0,1,2,4,8,16 × (none + jpeg 10,25,50,75,90 + webp 10,50,90 \
+            + jpeg2000 100,50,20,10) — over the images --repeats times into a temporary folder and \
+            prints the median wall time per row. The anchor is Scripts/reference/sweep_python.py, \
+            the same experiment in the Python stack with 2 threads, run with --python on the same \
+            images; the ratio is ours / Python (below 1 is faster; the goal is at most 1/3).
+
+            Example:
+              sanitize bench sweep Fixtures/images --repeats 3
+            """)
+
+    @Argument(help: "Image files or folders, as for evaluate.")
+    var inputs: [String] = ["Fixtures/images"]
+
+    @Option(help: "Timed sweeps (the median is reported), at least 1.")
+    var repeats = 3
+
+    @Option(help: "The Python with torch, Pillow and pytorch_msssim that runs the anchor; empty skips it.")
+    var python = "/work/venv/bin/python"
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+    }
+
+    func run() throws {
+        let settings = try ["jpeg:10,25,50,75,90", "webp:10,50,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
+        let plan = try SweepPlan(epsilons: [0, 1, 2, 4, 8, 16], settings: settings, weights: "bench")
+        let images = try ImageList.expand(inputs)
+        let classifier = try model.load()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sanitize-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        var perRow: [Double] = []
+        for repeat_ in 0..<repeats {
+            let path = folder.appendingPathComponent("run\(repeat_).csv").path
+            let results = try ResultsFile(path: path, header: ResultRow.header, settings: plan.recordedSettings, resume: false)
+            let start = DispatchTime.now()
+            _ = try Sweep(plan: plan, classifier: classifier).run(images: images, results: results)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            perRow.append(1000 * seconds / Double(images.count * plan.rowsPerImage))
+        }
+        let ours = perRow.sorted()[perRow.count / 2]
+        print("sweep: \(images.count) images × \(plan.rowsPerImage) rows, median of \(repeats)")
+        print(String(format: "sanitize evaluate   %8.1f ms/row", ours))
+        guard !python.isEmpty else { return }
+        let folderArgument = inputs.count == 1 ? inputs[0] : ""
+        guard !folderArgument.isEmpty else { print("(Python anchor takes one folder; skipped)"); return }
+        if let anchor = try pythonAnchor(folder: folderArgument, scratch: folder) {
+            print(String(format: "Python stack        %8.1f ms/row   ratio %.2f (goal ≤ 0.33)", anchor, ours / anchor))
+        } else {
+            print("(Python anchor did not report a time)")
+        }
+    }
+
+    /// Runs Scripts/reference/sweep_python.py and reads its "median … ms per row" line.
+    private func pythonAnchor(folder: String, scratch: URL) throws -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["Scripts/reference/sweep_python.py", folder, scratch.appendingPathComponent("python.csv").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard let range = text.range(of: #"median ([0-9.]+) ms per row"#, options: .regularExpression) else { return nil }
+        return Double(text[range].split(separator: " ")[1])
+    }
+}
