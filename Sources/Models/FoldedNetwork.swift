@@ -126,6 +126,7 @@ final class FoldedNetwork {
             for k in 0..<classes { row[k] *= inverse }
             row[labels[n]] -= 1
         }
+        checkpoint?("softmax")
         // n k, c k -> n c: one dot product over the contiguous class axis per (n, c).
         fcWeightT.withUnsafeBufferPointer { w in
             for c in 0..<head.outChannels {
@@ -135,6 +136,7 @@ final class FoldedNetwork {
                 }
             }
         }
+        checkpoint?("classifier")
         // The mean spreads dPooled/(h·w) over every position; ReLU6 passes it where 0 < y < 6.
         let positions = ws.headGeometry.outHeight * ws.headGeometry.outWidth
         let channels = head.outChannels
@@ -148,7 +150,7 @@ final class FoldedNetwork {
                 }
             }
         }
-        checkpoint?("classifier and head mask")
+        checkpoint?("head mask")
         head.backwardInput(ws.headGeometry, gradOutput: gradA, gradInput: gradB)
         checkpoint?("head convolution")
 
