@@ -8,7 +8,8 @@ Times, as medians of N runs after warm-up, in float32 on the CPU with torch.set_
 gradient of the cross-entropy at batch 1 (ms per image). The model is the plain-PyTorch one of
 Scripts/reference/efficientnet_reference.py (F.conv2d with TF-SAME F.pad, BatchNorm unfused), run
 under torch.no_grad() for the forward passes. With --json the last line is a JSON object with the
-keys forward_b1_ms, forward_b8_ms_per_image, forward_grad_b1_ms.
+keys forward_b1_ms, forward_b8_ms_per_image, forward_grad_b1_ms, and the same with a _cpu suffix:
+the process CPU time per image (all threads), which a busy machine inflates less than wall time.
 """
 
 import json
@@ -26,14 +27,16 @@ from efficientnet_reference import PTH, efficientnet_lite0  # noqa: E402
 
 
 def median_ms(fn, runs, per):
+    """Median wall and process-CPU milliseconds per image over `runs` runs after two warm-ups."""
     fn()
     fn()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - start) * 1000 / per)
-    return statistics.median(times)
+        cpu.append((time.process_time() - start_cpu) * 1000 / per)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main(argv):
@@ -53,11 +56,11 @@ def main(argv):
         logits = efficientnet_lite0(x, sd)
         F.cross_entropy(logits, logits.argmax(dim=1)).backward()
 
-    result = {
-        "forward_b1_ms": median_ms(lambda: forward(x1), runs, 1),
-        "forward_b8_ms_per_image": median_ms(lambda: forward(x8), max(runs // 4, 5), 8),
-        "forward_grad_b1_ms": median_ms(forward_grad, runs, 1),
-    }
+    result = {}
+    for key, fn, n, per in [("forward_b1_ms", lambda: forward(x1), runs, 1),
+                            ("forward_b8_ms_per_image", lambda: forward(x8), max(runs // 4, 5), 8),
+                            ("forward_grad_b1_ms", forward_grad, runs, 1)]:
+        result[key], result[key + "_cpu"] = median_ms(fn, n, per)
     for key, value in result.items():
         print(f"{key}: {value:.2f}")
     if "--json" in argv:

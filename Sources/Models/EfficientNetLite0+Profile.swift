@@ -19,18 +19,36 @@ public struct LayerTiming: Sendable {
     public let backwardMilliseconds: Double
 }
 
+/// Where the time of one forward (and backward) pass goes; all medians in milliseconds.
+public struct ModelProfile: Sendable {
+    /// Every convolution, in network order.
+    public let layers: [LayerTiming]
+    /// One whole inference forward pass (shared scratch buffers).
+    public let forwardMilliseconds: Double
+    /// The nine residual adds together.
+    public let residualMilliseconds: Double
+    /// Global average pooling and the 1280→1000 classifier.
+    public let classifierMilliseconds: Double
+    /// One whole forward pass that keeps every ReLU6 output for the backward pass.
+    public let keepingForwardMilliseconds: Double
+    /// The backward pass alone, from the logits to the input gradient.
+    public let backwardMilliseconds: Double
+    /// The backward pass by kind of step (`masks`, `depthwise convolutions`, …): the median over
+    /// runs of each kind's total, in order of first appearance.
+    public let backwardSteps: [(step: String, milliseconds: Double)]
+}
+
 extension EfficientNetLite0 {
-    /// Times every convolution of the fast path on its own, for a batch of `batch` 224×224 images
-    /// of arbitrary values: the median of `runs` runs after one warm-up. The layers sum to less
-    /// than a full pass, which adds the residual adds, pooling and classifier; comparing them with
-    /// `forwardMilliseconds` (one whole forward pass on the same buffers, timed the same way)
-    /// shows the cost of the plumbing between kernels, of which `residualMilliseconds` (the nine
-    /// residual adds) and `classifierMilliseconds` (pooling and the 1280→1000 layer) are timed too.
-    public func layerTimings(batch: Int, runs: Int)
-        -> (layers: [LayerTiming], forwardMilliseconds: Double, residualMilliseconds: Double,
-            classifierMilliseconds: Double) {
+    /// Times the fast path piece by piece for a batch of `batch` 224×224 images of arbitrary
+    /// values, each piece the median of `runs` runs after one warm-up: every convolution alone
+    /// and within whole passes, the plumbing between kernels (residual adds, pooling and
+    /// classifier), and whole forward and backward passes. Comparing the sums with the whole
+    /// passes shows what the layer plumbing costs.
+    public func profile(batch: Int, runs: Int) -> ModelProfile {
         let ws = Workspace(network: folded, batch: max(1, batch), height: EfficientNetLite0Architecture.imageSide,
                            width: EfficientNetLite0Architecture.imageSide, keepsActivations: true)
+        let inference = Workspace(network: folded, batch: ws.batch, height: ws.height, width: ws.width,
+                                  keepsActivations: false)
         // Two buffers of the largest activation size: any layer's input, and any input gradient.
         let (gradient, anyInput, _) = ws.gradients!
         var timings: [LayerTiming] = []
@@ -70,13 +88,39 @@ extension EfficientNetLite0 {
             for i in timings.indices { inContext[i].append(Double(stamps[i + 1] - stamps[i]) / 1e6) }
         }
         for i in timings.indices { timings[i].inContextMilliseconds = inContext[i].sorted()[inContext[i].count / 2] }
-        let full = time { folded.forward(ws) }
+        let full = time { folded.forward(inference) }
         let residual = time {
             for (b, block) in folded.blocks.enumerated() where block.hasResidual {
                 addInPlace(ws.blockOutputs.1, ws.blockOutputs.0, count: ws.blockGeometries[b].project.outputCount)
             }
         }
         let classifier = time { folded.classify(ws) }
-        return (timings, full, residual, classifier)
+        let keeping = Workspace(network: folded, batch: ws.batch, height: ws.height, width: ws.width, keepsActivations: true)
+        let labels = [Int](repeating: 0, count: ws.batch)
+        let keepingForward = time { folded.forward(keeping) }
+        let backward = time {
+            folded.classify(keeping)
+            folded.backward(keeping, labels: labels)
+        } - classifier
+        var steps: [String] = [], totals: [String: [Double]] = [:]
+        for _ in 0..<max(1, runs) {
+            folded.classify(keeping)
+            var last = DispatchTime.now().uptimeNanoseconds
+            var run: [String: Double] = [:]
+            folded.backward(keeping, labels: labels) { step in
+                let now = DispatchTime.now().uptimeNanoseconds
+                if run[step] == nil && !steps.contains(step) { steps.append(step) }
+                run[step, default: 0] += Double(now - last) / 1e6
+                last = now
+            }
+            for (step, value) in run { totals[step, default: []].append(value) }
+        }
+        let backwardSteps = steps.map { step -> (step: String, milliseconds: Double) in
+            let values = totals[step, default: [0]].sorted()
+            return (step, values[values.count / 2])
+        }
+        return ModelProfile(layers: timings, forwardMilliseconds: full, residualMilliseconds: residual,
+                            classifierMilliseconds: classifier, keepingForwardMilliseconds: keepingForward,
+                            backwardMilliseconds: backward, backwardSteps: backwardSteps)
     }
 }

@@ -25,12 +25,14 @@ public final class EfficientNetLite0 {
     /// The number of classes, 1000.
     public var classCount: Int { folded.classes }
     /// Images per forward pass: longer lists are split into batches of at most this many, so
-    /// memory stays bounded however many images are passed. The buffers take about 20 MB per image
-    /// (160 MB at 8); 8 is where larger batches stop helping the GEMMs. Values below 1 count as 1.
-    public var maximumBatch = 8
+    /// memory stays bounded however many images are passed. The buffers take about 20 MB per
+    /// image. 4 because `sanitize bench model --batch N` measured batches 1–4 at the same CPU time
+    /// per image and batch 8 about 40% slower (its activations no longer fit the caches).
+    /// Values below 1 count as 1.
+    public var maximumBatch = 4
     /// Images per forward-and-backward pass. Every ReLU6 output is kept for the backward pass,
-    /// about 45 MB per image (360 MB at 8). Values below 1 count as 1.
-    public var maximumGradientBatch = 8
+    /// about 45 MB per image (180 MB at 4). Values below 1 count as 1.
+    public var maximumGradientBatch = 4
 
     let folded: FoldedNetwork
     let tape: TapeNetwork

@@ -107,7 +107,8 @@ final class FoldedNetwork {
     /// The gradient of `Σ_n CE(logits_n, labels[n])` with respect to the normalised input, into
     /// `workspace.inputGradient`, after `forward` ran with `keepsActivations`. Overwrites
     /// `workspace.logits` and `workspace.pooled` with their gradients.
-    func backward(_ ws: Workspace, labels: [Int]) {
+    /// `checkpoint`, when given, is called with a label after each step (for profiling).
+    func backward(_ ws: Workspace, labels: [Int], checkpoint: ((String) -> Void)? = nil) {
         guard let (gradA, gradB, gradC) = ws.gradients, let inputGradient = ws.inputGradient else {
             preconditionFailure("FoldedNetwork.backward needs a workspace that keeps activations")
         }
@@ -125,6 +126,7 @@ final class FoldedNetwork {
             for k in 0..<classes { row[k] *= inverse }
             row[labels[n]] -= 1
         }
+        checkpoint?("softmax")
         // n k, c k -> n c: one dot product over the contiguous class axis per (n, c).
         fcWeightT.withUnsafeBufferPointer { w in
             for c in 0..<head.outChannels {
@@ -134,6 +136,7 @@ final class FoldedNetwork {
                 }
             }
         }
+        checkpoint?("classifier")
         // The mean spreads dPooled/(h·w) over every position; ReLU6 passes it where 0 < y < 6.
         let positions = ws.headGeometry.outHeight * ws.headGeometry.outWidth
         let channels = head.outChannels
@@ -147,29 +150,39 @@ final class FoldedNetwork {
                 }
             }
         }
+        checkpoint?("head mask")
         head.backwardInput(ws.headGeometry, gradOutput: gradA, gradInput: gradB)
+        checkpoint?("head convolution")
 
         // g holds dL/d(block output); the other two buffers take the intermediate gradients.
         var (g, spare1, spare2) = (gradB, gradA, gradC)
         for b in stride(from: blocks.count - 1, through: 0, by: -1) {
             let block = blocks[b], geometry = ws.blockGeometries[b]
             block.project.backwardInput(geometry.project, gradOutput: g, gradInput: spare1)
+            checkpoint?("project convolutions")
             maskClamped(spare1, by: ws.depthwiseOutputs[b], count: geometry.depthwise.outputCount)
+            checkpoint?("masks")
             block.depthwise.backwardInput(geometry.depthwise, gradOutput: spare1, gradInput: spare2)
+            checkpoint?("depthwise convolutions")
             var result = spare2
             if let expand = block.expand, let expandGeometry = geometry.expand, let saved = ws.expandOutputs[b] {
                 maskClamped(spare2, by: saved, count: expandGeometry.outputCount)
+                checkpoint?("masks")
                 expand.backwardInput(expandGeometry, gradOutput: spare2, gradInput: spare1)
+                checkpoint?("expand convolutions")
                 result = spare1
             }
             if block.hasResidual {
                 addInPlace(result, g, count: geometry.project.outputCount)
+                checkpoint?("residual adds")
             }
             // The next block's output gradient is `result`; the two other buffers become spares.
             (g, spare1, spare2) = result == spare1 ? (spare1, g, spare2) : (spare2, g, spare1)
         }
         maskClamped(g, by: ws.stemOutput, count: ws.stemGeometry.outputCount)
+        checkpoint?("masks")
         stem.backwardInput(ws.stemGeometry, gradOutput: g, gradInput: inputGradient)
+        checkpoint?("stem convolution")
     }
 }
 

@@ -14,7 +14,8 @@ struct BenchModel: ParsableCommand {
             and the forward pass plus the input gradient of the cross-entropy at batch 1. Each \
             is also given in GFLOP/s (forward FLOPs from the architecture; the backward pass is \
             counted as a second forward) and as a share of the machine's peak, cores × 2 FMA \
-            units × 8 lanes × 2 FLOP × --ghz.
+            units × 8 lanes × 2 FLOP × --ghz. The CPU columns give the process CPU time per \
+            image (all threads), which a busy machine inflates less than the wall time.
 
             The anchor is Scripts/anchors/efficientnet_torch.py, the plain-PyTorch reference \
             model with torch.set_num_threads(2), run with --python on the same machine; the \
@@ -27,6 +28,9 @@ struct BenchModel: ParsableCommand {
 
     @Option(help: "Timed runs per measure (the median is reported), at least 3.")
     var runs = 20
+
+    @Option(help: "Also time the forward pass at this batch size (per image), e.g. to choose the model's batch.")
+    var batch: Int?
 
     @Option(help: "The Python with torch that runs the PyTorch anchor; an empty string skips it.")
     var python = "/work/venv/bin/python"
@@ -43,6 +47,7 @@ struct BenchModel: ParsableCommand {
     func validate() throws {
         guard runs >= 3 else { throw ValidationError("--runs must be at least 3, got \(runs)") }
         guard ghz > 0 else { throw ValidationError("--ghz must be positive, got \(ghz)") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
     }
 
     func run() throws {
@@ -54,11 +59,13 @@ struct BenchModel: ParsableCommand {
         let label = [Classification.top(1, of: try model.logits([images[0]])[0])[0].index]
         let one = [images[0]]
 
-        let measures: [(name: String, perImage: Double, flopsFactor: Double, anchorKey: String)] = [
-            ("forward, batch 1", try median { _ = try model.logits(one) }, 1, "forward_b1_ms"),
-            ("forward, batch 8", try median { _ = try model.logits(images) } / 8, 1, "forward_b8_ms_per_image"),
-            ("forward + input gradient, batch 1",
-             try median { _ = try model.logitsAndInputGradients(one, labels: label) }, 2, "forward_grad_b1_ms"),
+        let forward1 = try median { _ = try model.logits(one) }
+        let forward8 = try median { _ = try model.logits(images) }
+        let gradient1 = try median { _ = try model.logitsAndInputGradients(one, labels: label) }
+        let measures: [(name: String, perImage: Double, cpu: Double, flopsFactor: Double, anchorKey: String)] = [
+            ("forward, batch 1", forward1.wall, forward1.cpu, 1, "forward_b1_ms"),
+            ("forward, batch 8", forward8.wall / 8, forward8.cpu / 8, 1, "forward_b8_ms_per_image"),
+            ("forward + input gradient, batch 1", gradient1.wall, gradient1.cpu, 2, "forward_grad_b1_ms"),
         ]
         let anchors = python.isEmpty ? [:] : runAnchor()
 
@@ -68,7 +75,7 @@ struct BenchModel: ParsableCommand {
         print("EfficientNet-Lite0, 224×224, \(cores) cores, median of \(runs) runs; "
               + String(format: "%.3f GFLOP per forward; peak %.1f GFLOP/s", flops / 1e9, peak))
         print("measure".padding(36) + "ms/img".leftPad(9) + "GFLOP/s".leftPad(9) + "% peak".leftPad(8)
-              + "PyTorch".leftPad(10) + "ratio".leftPad(7))
+              + "PyTorch".leftPad(10) + "ratio".leftPad(7) + "CPU ms".leftPad(9) + "PyTorch".leftPad(9) + "ratio".leftPad(7))
         for measure in measures {
             let rate = flops * measure.flopsFactor / (measure.perImage / 1000) / 1e9
             var line = measure.name.padding(36) + String(format: "%9.2f%9.1f%7.1f%%", measure.perImage, rate, 100 * rate / peak)
@@ -77,7 +84,20 @@ struct BenchModel: ParsableCommand {
             } else {
                 line += "       n/a    n/a"
             }
+            line += String(format: "%9.2f", measure.cpu)
+            if let anchor = anchors[measure.anchorKey + "_cpu"] {
+                line += String(format: "%9.2f%7.2f", anchor, measure.cpu / anchor)
+            } else {
+                line += "      n/a    n/a"
+            }
             print(line)
+        }
+        if let batch {
+            let extra = (0..<batch).map { images[$0 % images.count] }
+            model.maximumBatch = batch
+            let timing = try median { _ = try model.logits(extra) }
+            print("forward, batch \(batch)".padding(36) + String(format: "%9.2f", timing.wall / Double(batch))
+                  + String(format: "   (CPU %.2f ms/img)", timing.cpu / Double(batch)))
         }
         if layers { printLayers(model) }
         if anchors.isEmpty && !python.isEmpty {
@@ -87,10 +107,10 @@ struct BenchModel: ParsableCommand {
 
     /// Per-convolution medians at batch 1 and their sum, against a full pass.
     private func printLayers(_ model: EfficientNetLite0) {
-        let (timings, full, residual, classifier) = model.layerTimings(batch: 1, runs: runs)
+        let profile = model.profile(batch: 1, runs: runs)
         print("\nper convolution, batch 1 (median ms): forward alone, GFLOP/s, forward within whole passes, input gradient")
         var forward = 0.0, inContext = 0.0, backward = 0.0
-        for t in timings {
+        for t in profile.layers {
             let g = t.geometry
             let shape = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels) k\(g.kernelHeight) s\(g.strideY)"
             print(t.name.padding(20) + shape.padding(26)
@@ -103,21 +123,37 @@ struct BenchModel: ParsableCommand {
         print(String(format: "sum of convolutions: forward alone %.2f ms, within passes %.2f ms, input gradient %.2f ms",
                      forward, inContext, backward))
         print(String(format: "residual adds %.2f ms, pooling + classifier %.2f ms; whole forward pass %.2f ms",
-                     residual, classifier, full))
+                     profile.residualMilliseconds, profile.classifierMilliseconds, profile.forwardMilliseconds))
+        print(String(format: "forward keeping activations %.2f ms, backward to the input %.2f ms",
+                     profile.keepingForwardMilliseconds, profile.backwardMilliseconds))
+        print("backward by step: " + profile.backwardSteps.map { String(format: "%@ %.2f ms", $0.step, $0.milliseconds) }
+            .joined(separator: ", "))
     }
 
-    /// The median wall time of `body` in milliseconds over `runs` runs, after two warm-up runs.
-    private func median(_ body: () throws -> Void) throws -> Double {
+    /// The median wall time and process CPU time (all threads) of `body` in milliseconds over
+    /// `runs` runs, after two warm-up runs.
+    private func median(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
         try body()
         try body()
-        var times: [Double] = []
+        var wall: [Double] = [], cpu: [Double] = []
         for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, startCPU = processCPUNanoseconds()
             try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            cpu.append(Double(processCPUNanoseconds() - startCPU) / 1e6)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        func middle(_ values: [Double]) -> Double {
+            let v = values.sorted()
+            return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        return (middle(wall), middle(cpu))
+    }
+
+    /// CPU time of the whole process (every thread), in nanoseconds.
+    private func processCPUNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     /// Runs the PyTorch anchor script and reads its last line (JSON); empty on any failure, which
