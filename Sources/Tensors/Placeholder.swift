@@ -1,2 +1,0 @@
-/// Placeholder: replaced by the tensor core.
-public enum TensorsPlaceholder {}

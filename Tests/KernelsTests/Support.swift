@@ -1,0 +1,45 @@
+import XCTest
+@testable import _Kernels
+
+// MARK: - Deterministic data
+
+/// SplitMix64: a tiny seeded generator so every test sees the same numbers on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// `count` uniform values in [-1, 1).
+func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
+    var rng = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in Float.random(in: -1..<1, using: &rng) }
+}
+
+// MARK: - Comparison
+
+/// Checks `observed` against a Double `expected`, each with its own scale `Σ|terms|`: the
+/// tolerance is `relative · scale`, which bounds Float32 summation error whatever the sign mix.
+func assertClose(_ observed: [Float], _ expected: [Double], scale: [Double], relative: Double = 2e-5,
+                 _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(observed.count, expected.count, "\(what()): length", file: file, line: line)
+    var failures = 0
+    for i in 0..<min(observed.count, expected.count) {
+        let error = abs(Double(observed[i]) - expected[i])
+        let tolerance = relative * max(scale[i], 1e-3)
+        if !(error <= tolerance) {
+            failures += 1
+            if failures <= 3 {
+                XCTFail("\(what()) [\(i)]: expected \(expected[i]), observed \(observed[i]), error \(error) > \(tolerance)",
+                        file: file, line: line)
+            }
+        }
+    }
+    if failures > 3 { XCTFail("\(what()): \(failures) elements differ in all", file: file, line: line) }
+}
