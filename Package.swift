@@ -36,8 +36,9 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
-        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require.
-        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG"]),
+        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require, OpenJPEG memory
+        /// streams, and the direct-C baselines of `sanitize bench codecs`.
+        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG"]),
 
         // MARK: - Swift libraries
         /// RGB images, format sniffing, decoding, PNG writing, codec round trips, the model view.
