@@ -60,8 +60,9 @@ struct Train: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--lr must be a positive number, got \(learningRate)")
         }
-        _ = try CodecChoice(codec)
-        if let testCodec { _ = try CodecChoice(testCodec) }
+        for text in [codec] + (testCodec.map { [$0] } ?? []) {
+            do { _ = try CodecChoice(text) } catch { throw ValidationError("\(error)") }
+        }
         try data.validate()
         for path in [output, log] { try requireWritableParent(path) }
     }
@@ -70,8 +71,9 @@ struct Train: ParsableCommand {
         let trainCodec = try CodecChoice(codec)
         let evalCodec = try testCodec.map(CodecChoice.init) ?? trainCodec
         var (train, test) = try data.load()
-        eprint("loaded \(train.count) training and \(test.count) test images (\(data.trainSource))")
+        eprint("loaded \(train.count) training images from \(data.trainSource) and \(test.count) test images")
         let cache = CodecCache(directory: data.cacheDirectory)
+        if !trainCodec.isNone || !evalCodec.isNone { eprint("codec cache: \(cache.directory)") }
         train = try trainCodec.apply(to: train, split: .train, tag: data.trainTag, dataset: data.dataset, cache: cache)
         let codecTest = try evalCodec.isNone ? nil
             : evalCodec.apply(to: test, split: .test, tag: "clean", dataset: data.dataset, cache: cache)
@@ -119,5 +121,53 @@ func requireWritableParent(_ path: String) throws {
     }
     guard FileManager.default.isWritableFile(atPath: directory) else {
         throw ValidationError("the directory of '\(path)' is not writable")
+    }
+}
+
+/// The dataset options shared by `train` and `poison`.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: fashion-mnist (default folder /usr/share/datasets/fashion-mnist) or cifar10 (needs --data).")
+    var dataset: DatasetName = .fashionMNIST
+
+    @Option(help: "Folder holding the dataset files; overrides the dataset's default folder.")
+    var data: String?
+
+    @Option(name: .customLong("train-dir"), help: "Folder holding a replacement training set in the dataset's own format, such as the output of 'sanitize poison'. The test set still comes from --data.")
+    var trainDir: String?
+
+    @Option(help: "Use only the first N training images (for quick runs); 0 means all.")
+    var limit: Int = 0
+
+    @Option(help: "Folder of the codec cache (default $SANITIZE_CACHE, else $XDG_CACHE_HOME/sanitize/codec, else ~/.cache/sanitize/codec).")
+    var cache: String?
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more, got \(limit)") }
+        guard data != nil || dataset.defaultDirectory != nil else {
+            throw ValidationError("--dataset \(dataset.rawValue) has no default folder; pass --data DIR (the cifar-10-batches-bin folder)")
+        }
+    }
+
+    /// The folder the test set (and, without --train-dir, the training set) is read from.
+    var directory: String { data ?? dataset.defaultDirectory ?? "." }
+
+    /// Where the training set comes from, for messages.
+    var trainSource: String { trainDir ?? directory }
+
+    /// The cache-key tag of the training set: `clean`, or the last path component of --train-dir.
+    var trainTag: String { trainDir.map { ($0 as NSString).lastPathComponent } ?? "clean" }
+
+    /// The codec cache folder.
+    var cacheDirectory: String { cache ?? CodecCache.defaultDirectory }
+
+    /// Loads and validates the training set (from --train-dir when given, cut to --limit) and the test set.
+    func load() throws -> (train: LabeledImages, test: LabeledImages) {
+        var train = try dataset.load(.train, from: trainSource)
+        if limit > 0 { train = train.prefix(limit) }
+        let test = try dataset.load(.test, from: directory)
+        guard train.height == test.height, train.width == test.width, train.channels == test.channels else {
+            throw ValidationError("training images are \(train.width)×\(train.height)×\(train.channels) but test images are \(test.width)×\(test.height)×\(test.channels)")
+        }
+        return (train, test)
     }
 }
