@@ -111,11 +111,9 @@ struct BroadcastPlan {
 /// `out[i] = op(a[i'], b[i''])` over the broadcast of `aShape` and `bShape` to `outShape`, using
 /// both cores for large outputs. The inner loop is specialised for the contiguous and the
 /// stride-0 (broadcast) cases so that it vectorises.
-@inlinable @inline(__always)
-func applyBroadcast(outShape: [Int], out: UnsafeMutablePointer<Float>,
-                    a: UnsafePointer<Float>, aShape: [Int],
-                    b: UnsafePointer<Float>, bShape: [Int],
-                    _ op: (Float, Float) -> Float) {
+func applyBroadcast<Kernel: BinaryKernel>(outShape: [Int], out: UnsafeMutablePointer<Float>,
+                                          a: UnsafePointer<Float>, aShape: [Int],
+                                          b: UnsafePointer<Float>, bShape: [Int], _ op: Kernel) {
     let plan = BroadcastPlan(output: outShape, a: aShape, b: bShape)
     let n = plan.innerCount, sa = plan.innerStrideA, sb = plan.innerStrideB
     let rowsPerChunkThreshold = max(1, parallelThreshold / max(n, 1))
@@ -173,7 +171,7 @@ extension Tensor {
         for axis in offset..<rank where target[axis - offset] == 1 && shape[axis] != 1 {
             axes.append(axis)
         }
-        return Tensor(shape: target, storage: reduceRaw(axes: axes, initial: 0, +).storage)
+        return Tensor(shape: target, storage: reduceRaw(axes: axes, initial: 0, AddKernel()).storage)
     }
 
     /// `self` broadcast to `target` (copying), off the tape. The adjoint of a sum over axes.
@@ -186,7 +184,7 @@ extension Tensor {
             storage.withUnsafeBufferPointer { source in
                 zero.withUnsafeBufferPointer { z in
                     applyBroadcast(outShape: target, out: out.baseAddress!, a: source.baseAddress!, aShape: shape,
-                                   b: z.baseAddress!, bShape: []) { x, _ in x }
+                                   b: z.baseAddress!, bShape: [], FirstKernel())
                 }
             }
         }

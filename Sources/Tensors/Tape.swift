@@ -7,14 +7,40 @@
 @usableFromInline
 final class TapeNode {
     @usableFromInline let op: String
-    @usableFromInline let inputs: [Tensor]
-    @usableFromInline let backward: (Tensor) -> [Tensor?]
+    @usableFromInline var inputs: [Tensor]
+    @usableFromInline var backward: (Tensor) -> [Tensor?]
 
     @usableFromInline
     init(op: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
         self.backward = backward
+    }
+}
+
+// MARK: - Tearing down deep graphs
+
+extension Tensor {
+    /// Releases a chain of recorded nodes iteratively. Without this, freeing the result of a
+    /// 20 000-op chain would recurse once per op through `deinit` and overflow the stack. Only
+    /// nodes and inputs that nothing else references are dismantled, so shared graphs stay intact.
+    @usableFromInline
+    func releaseGraph() {
+        guard node != nil else { return }
+        var pending = [node!]
+        node = nil
+        while var current = pending.popLast() {
+            guard isKnownUniquelyReferenced(&current) else { continue }
+            var inputs = current.inputs
+            current.inputs = []
+            current.backward = { _ in [] }
+            for i in inputs.indices where isKnownUniquelyReferenced(&inputs[i]) {
+                if let child = inputs[i].node {
+                    inputs[i].node = nil
+                    pending.append(child)
+                }
+            }
+        }
     }
 }
 

@@ -88,7 +88,7 @@ extension Tensor {
             var g = gradient
             if let clamp {
                 let (lower, upper) = (clamp.lowerBound, clamp.upperBound)
-                g = Tensor.maskRaw(gradient, savedOutput) { $0 > lower && $0 < upper }
+                g = Tensor.maskRaw(gradient, savedOutput, lower: lower, upper: upper)
             }
             var grads: [Tensor?] = [nil, nil]
             g.storage.withUnsafeBufferPointer { pg in

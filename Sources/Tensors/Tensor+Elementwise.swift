@@ -4,8 +4,7 @@ import Foundation
 
 extension Tensor {
     /// `op` applied to broadcast `a` and `b`, off the tape (shapes broadcast NumPy-style).
-    @inlinable @inline(__always)
-    static func zipRaw(_ a: Tensor, _ b: Tensor, _ name: String, _ op: (Float, Float) -> Float) -> Tensor {
+    static func zipRaw<Kernel: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ name: String, _ op: Kernel) -> Tensor {
         let outShape = broadcastShape(a.shape, b.shape, op: name)
         let count = outShape.reduce(1, *)
         guard count > 0 else { return Tensor(shape: outShape, storage: []) }
@@ -26,8 +25,7 @@ extension Tensor {
     }
 
     /// `op` applied to every element, off the tape, on both cores for large tensors.
-    @inlinable @inline(__always)
-    func mapRaw(_ op: (Float) -> Float) -> Tensor {
+    func mapRaw<Kernel: UnaryKernel>(_ op: Kernel) -> Tensor {
         guard count > 0 else { return Tensor(shape: shape, storage: []) }
         return Tensor.make(shape: shape) { out in
             storage.withUnsafeBufferPointer { source in
@@ -39,21 +37,10 @@ extension Tensor {
         }
     }
 
-    /// `gradient` where `keep(saved[i])` holds and 0 elsewhere, off the tape; the backward rule of
-    /// the piecewise-linear activations, with `saved` the forward output.
-    @inlinable @inline(__always)
-    static func maskRaw(_ gradient: Tensor, _ saved: [Float], _ keep: (Float) -> Bool) -> Tensor {
-        guard gradient.count > 0 else { return gradient }
-        return Tensor.make(shape: gradient.shape) { out in
-            gradient.storage.withUnsafeBufferPointer { pg in
-                saved.withUnsafeBufferPointer { ps in
-                    let g = pg.baseAddress!, s = ps.baseAddress!, z = out.baseAddress!
-                    parallelChunks(count: out.count) { range in
-                        for i in range { z[i] = keep(s[i]) ? g[i] : 0 }
-                    }
-                }
-            }
-        }
+    /// `gradient` where `lower < saved[i] < upper` and 0 elsewhere, off the tape: the backward
+    /// rule of the piecewise-linear activations, with `saved` the forward output.
+    static func maskRaw(_ gradient: Tensor, _ saved: [Float], lower: Float, upper: Float) -> Tensor {
+        zipRaw(gradient, Tensor(shape: gradient.shape, storage: saved), "mask", PassInsideKernel(lower: lower, upper: upper))
     }
 }
 
@@ -64,7 +51,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let shapeA = a.shape, shapeB = b.shape
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "add", +).recorded("add", [a, b]) { g in
+        return Tensor.zipRaw(a, b, "add", AddKernel()).recorded("add", [a, b]) { g in
             [needA ? g.unbroadcast(to: shapeA) : nil, needB ? g.unbroadcast(to: shapeB) : nil]
         }
     }
@@ -73,17 +60,17 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let shapeA = a.shape, shapeB = b.shape
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "sub", -).recorded("sub", [a, b]) { g in
-            [needA ? g.unbroadcast(to: shapeA) : nil, needB ? g.mapRaw { -$0 }.unbroadcast(to: shapeB) : nil]
+        return Tensor.zipRaw(a, b, "sub", SubKernel()).recorded("sub", [a, b]) { g in
+            [needA ? g.unbroadcast(to: shapeA) : nil, needB ? g.mapRaw(AffineKernel(scale: -1, shift: 0)).unbroadcast(to: shapeB) : nil]
         }
     }
 
     /// Elementwise product with broadcasting. Gradient: `unbroadcast(g·b)`, `unbroadcast(g·a)`.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "mul", *).recorded("mul", [a, b]) { g in
-            [needA ? Tensor.zipRaw(g, b, "mul", *).unbroadcast(to: a.shape) : nil,
-             needB ? Tensor.zipRaw(g, a, "mul", *).unbroadcast(to: b.shape) : nil]
+        return Tensor.zipRaw(a, b, "mul", MulKernel()).recorded("mul", [a, b]) { g in
+            [needA ? Tensor.zipRaw(g, b, "mul", MulKernel()).unbroadcast(to: a.shape) : nil,
+             needB ? Tensor.zipRaw(g, a, "mul", MulKernel()).unbroadcast(to: b.shape) : nil]
         }
     }
 
@@ -91,9 +78,9 @@ extension Tensor {
     /// Gradient: `unbroadcast(g/b)`, `unbroadcast(−g·a/b²)`.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "div", /).recorded("div", [a, b]) { g in
-            [needA ? Tensor.zipRaw(g, b, "div", /).unbroadcast(to: a.shape) : nil,
-             needB ? Tensor.zipRaw(Tensor.zipRaw(g, a, "div", *), b, "div", { -$0 / ($1 * $1) }).unbroadcast(to: b.shape) : nil]
+        return Tensor.zipRaw(a, b, "div", DivKernel()).recorded("div", [a, b]) { g in
+            [needA ? Tensor.zipRaw(g, b, "div", DivKernel()).unbroadcast(to: a.shape) : nil,
+             needB ? Tensor.zipRaw(Tensor.zipRaw(g, a, "div", MulKernel()), b, "div", NegativeQuotientSquareKernel()).unbroadcast(to: b.shape) : nil]
         }
     }
 
@@ -101,7 +88,7 @@ extension Tensor {
 
     /// `a + s` for every element. Gradient: `g`.
     public static func + (a: Tensor, s: Float) -> Tensor {
-        a.mapRaw { $0 + s }.recorded("addScalar", [a]) { g in [g] }
+        a.mapRaw(AffineKernel(scale: 1, shift: s)).recorded("addScalar", [a]) { g in [g] }
     }
 
     /// `s + a` for every element.
@@ -115,7 +102,7 @@ extension Tensor {
 
     /// `a · s` for every element. Gradient: `g·s`.
     public static func * (a: Tensor, s: Float) -> Tensor {
-        a.mapRaw { $0 * s }.recorded("mulScalar", [a]) { g in [g.mapRaw { $0 * s }] }
+        a.mapRaw(AffineKernel(scale: s, shift: 0)).recorded("mulScalar", [a]) { g in [g.mapRaw(AffineKernel(scale: s, shift: 0))] }
     }
 
     /// `s · a` for every element.
@@ -136,30 +123,30 @@ extension Tensor {
 extension Tensor {
     /// `eˣ`. Gradient: `g·eˣ` (from the saved output).
     public func exp() -> Tensor {
-        let result = mapRaw { Foundation.exp($0) }
+        let result = mapRaw(ExpKernel())
         let y = result.storage
-        return result.recorded("exp", [self]) { g in [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "exp", *)] }
+        return result.recorded("exp", [self]) { g in [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "exp", MulKernel())] }
     }
 
     /// Natural logarithm (NaN below 0, −inf at 0). Gradient: `g/x`.
     public func log() -> Tensor {
-        mapRaw { Foundation.log($0) }.recorded("log", [self]) { g in [Tensor.zipRaw(g, self, "log", /)] }
+        mapRaw(LogKernel()).recorded("log", [self]) { g in [Tensor.zipRaw(g, self, "log", DivKernel())] }
     }
 
     /// Square root (NaN below 0). Gradient: `g / (2·√x)` (from the saved output).
     public func sqrt() -> Tensor {
-        let result = mapRaw { $0.squareRoot() }
+        let result = mapRaw(SqrtKernel())
         let y = result.storage
         return result.recorded("sqrt", [self]) { g in
-            [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "sqrt") { $0 * 0.5 / $1 }]
+            [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "sqrt", HalfQuotientKernel())]
         }
     }
 
     /// `max(x, 0)`. Gradient: `g` where `x > 0`, else 0 (PyTorch's convention at 0).
     public func relu() -> Tensor {
-        let result = mapRaw { $0 > 0 ? $0 : 0 }
+        let result = mapRaw(ClampKernel(lower: 0, upper: .infinity))
         let y = result.storage
-        return result.recorded("relu", [self]) { g in [Tensor.maskRaw(g, y) { $0 > 0 }] }
+        return result.recorded("relu", [self]) { g in [Tensor.maskRaw(g, y, lower: 0, upper: .infinity)] }
     }
 
     /// `min(max(x, lower), upper)`. Gradient: `g` where `lower < x < upper`, else 0 (the
@@ -168,9 +155,9 @@ extension Tensor {
     /// - Precondition: `lower <= upper`.
     public func clamped(lower: Float, upper: Float) -> Tensor {
         precondition(lower <= upper, "clamp: lower \(lower) > upper \(upper)")
-        let result = mapRaw { x in x < lower ? lower : (x > upper ? upper : x) }
+        let result = mapRaw(ClampKernel(lower: lower, upper: upper))
         let y = result.storage
-        return result.recorded("clamp", [self]) { g in [Tensor.maskRaw(g, y) { $0 > lower && $0 < upper }] }
+        return result.recorded("clamp", [self]) { g in [Tensor.maskRaw(g, y, lower: lower, upper: upper)] }
     }
 
     /// `min(max(x, 0), 6)`, derived from `clamped(lower: 0, upper: 6)`.
@@ -181,6 +168,6 @@ extension Tensor {
     /// −1, 0 or +1 by the sign of each element (`sign(0) = 0`, NaN stays NaN). Never recorded:
     /// its derivative is zero almost everywhere, so it passes no gradient (as in FGSM).
     public func sign() -> Tensor {
-        mapRaw { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+        mapRaw(SignKernel())
     }
 }

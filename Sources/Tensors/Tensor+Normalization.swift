@@ -51,7 +51,7 @@ extension Tensor {
         let needX = x.needsGradient, needParameters = scale.needsGradient || shift.needsGradient
         return result.recorded("affineChannels", [x, scale, shift]) { g in
             var grads: [Tensor?] = [nil, nil, nil]
-            if needX { grads[0] = Tensor.zipRaw(g, scale, "affineChannels", *) }
+            if needX { grads[0] = Tensor.zipRaw(g, scale, "affineChannels", MulKernel()) }
             if needParameters {
                 let sums = g.storage.withUnsafeBufferPointer { pg in
                     x.storage.withUnsafeBufferPointer { px in

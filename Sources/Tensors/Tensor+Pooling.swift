@@ -58,7 +58,7 @@ extension Tensor {
         let result = Tensor.make(shape: p.outputShape) { out in
             storage.withUnsafeBufferPointer { px in winners.withUnsafeMutableBufferPointer { pw in
                 guard let x = px.baseAddress, c > 0 else { return }
-                let z = out.baseAddress!, w = pw.baseAddress
+                let z = out.baseAddress!, w = record ? pw.baseAddress : nil
                 parallelChunks(count: p.batch * p.outHeight, threshold: 4) { range in
                     for row in range {
                         let n = row / p.outHeight, oy = row % p.outHeight

@@ -3,8 +3,7 @@
 extension Tensor {
     /// Combines elements over `axes` with `op` starting from `initial`, off the tape. The result has
     /// the reduced axes removed (a scalar when all are reduced). Axes may be negative (from the end).
-    @inlinable @inline(__always)
-    func reduceRaw(axes: [Int], initial: Float, _ op: (Float, Float) -> Float) -> Tensor {
+    func reduceRaw<Kernel: BinaryKernel>(axes: [Int], initial: Float, _ op: Kernel) -> Tensor {
         let axes = normalizedAxes(axes, op: "reduce")
         var keptShape = shape
         for axis in axes { keptShape[axis] = 1 }
@@ -56,7 +55,7 @@ extension Tensor {
     public func sum(axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let axes = normalizedAxes(axes, op: "sum")
         let keptShape = reducedShape(axes, keepingDimensions: true)
-        let reduced = reduceRaw(axes: axes, initial: 0, +)
+        let reduced = reduceRaw(axes: axes, initial: 0, AddKernel())
         let result = Tensor(shape: reducedShape(axes, keepingDimensions: keepingDimensions), storage: reduced.storage)
         let inputShape = shape
         return result.recorded("sum", [self]) { gradient in
@@ -86,7 +85,7 @@ extension Tensor {
     /// The maximum over zero elements is `-infinity`; NaNs are skipped unless all are NaN.
     public func max(axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let axes = normalizedAxes(axes, op: "max")
-        let reduced = reduceRaw(axes: axes, initial: -.infinity) { Swift.max($0, $1) }
+        let reduced = reduceRaw(axes: axes, initial: -.infinity, MaxKernel())
         return Tensor(shape: reducedShape(axes, keepingDimensions: keepingDimensions), storage: reduced.storage)
     }
 

@@ -72,6 +72,10 @@ public final class Tensor {
         return Tensor(shape: shape, storage: storage)
     }
 
+    deinit {
+        if node != nil { releaseGraph() }
+    }
+
     // MARK: - Properties
 
     /// The elements in row-major order (a copy-on-write array; reading it does not copy).
