@@ -53,14 +53,14 @@ public final class Trainer {
     public let model: SmallCNN
     /// The recipe.
     public let configuration: TrainingConfiguration
-    private let optimizer: Optimizer
+    private let optimizer: any Optimizer
     private var globalStep = 0
 
     /// A trainer for `model`.
     public init(model: SmallCNN, configuration: TrainingConfiguration) {
         self.model = model
         self.configuration = configuration
-        optimizer = Optimizer(configuration.optimizer, parameters: model.parameters.map(\.tensor))
+        optimizer = configuration.optimizer.make(parameters: model.parameters.map(\.tensor))
     }
 
     // MARK: - Training
@@ -119,7 +119,8 @@ public final class Trainer {
         let logits = model.logits(batch.images, training: true)
         let loss = logits.crossEntropy(labels: batch.labels)
         loss.backward()
-        optimizer.step(rate: rate)
+        optimizer.learningRate = rate
+        optimizer.step()
         let predictions = logits.argmax()
         return (loss.item, zip(predictions, batch.labels).filter { $0 == $1 }.count)
     }
