@@ -23,7 +23,7 @@ OUT = {}
 
 
 def put(name, tensor):
-    OUT[name] = tensor.detach().cpu().contiguous().numpy() if torch.is_tensor(tensor) else np.asarray(tensor)
+    OUT[name] = tensor.detach().cpu().numpy().copy() if torch.is_tensor(tensor) else np.array(tensor)  # a copy: later in-place updates must not leak in
 
 
 def nchw(x):
@@ -186,6 +186,41 @@ for name, make in OPTIMIZERS.items():
         optimizer.step()
         trajectory.append(p.detach().clone())
     put(f"optim.{name}", torch.stack(trajectory))
+
+# ---- A small CNN end to end: 3 SGD steps in training mode, then eval-mode logits.
+# Swift twin: Sequential(Conv2d(1→4, 3×3, pad 1, no bias), BatchNorm2d(4), relu, maxPool 2, flatten, Linear(36→3)).
+# Swift flattens NHWC (h, w, c order), so the Linear columns are permuted from PyTorch's (c, h, w).
+model = torch.nn.Sequential(
+    torch.nn.Conv2d(1, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+    torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(36, 3))
+x = torch.randn(4, 6, 6, 1)
+labels = torch.tensor([0, 2, 1, 2], dtype=torch.int64)
+
+
+def swift_state(prefix):
+    sd = model.state_dict()
+    put(f"{prefix}.0.weight", sd["0.weight"].permute(2, 3, 1, 0))
+    for key in ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]:
+        put(f"{prefix}.1.{key}", sd[f"1.{key}"])
+    put(f"{prefix}.5.weight", sd["5.weight"].reshape(3, 4, 3, 3).permute(0, 2, 3, 1).reshape(3, 36))
+    put(f"{prefix}.5.bias", sd["5.bias"])
+
+
+swift_state("cnn.initial")
+put("cnn.input", x)
+put("cnn.labels", labels)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+losses = []
+for _ in range(3):
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(nchw(x)), labels)
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.detach())
+put("cnn.losses", torch.stack(losses))
+swift_state("cnn.final")
+model.eval()
+put("cnn.eval_logits", model(nchw(x)))
 
 
 def write_safetensors(path, tensors, metadata):

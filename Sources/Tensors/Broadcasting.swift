@@ -11,7 +11,7 @@ func broadcastShape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
     for axis in 0..<rank {
         let x = axis - (rank - a.count) >= 0 ? a[axis - (rank - a.count)] : 1
         let y = axis - (rank - b.count) >= 0 ? b[axis - (rank - b.count)] : 1
-        precondition(x == y || x == 1 || y == 1, "\(op): shapes \(a) and \(b) do not broadcast")
+        require(x == y || x == 1 || y == 1, "\(op): shapes \(a) and \(b) do not broadcast")
         result[axis] = x == 1 ? y : x
     }
     return result
@@ -166,7 +166,7 @@ extension Tensor {
     func unbroadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let offset = rank - target.count
-        precondition(offset >= 0, "unbroadcast: \(shape) cannot reduce to \(target)")
+        require(offset >= 0, "unbroadcast: \(shape) cannot reduce to \(target)")
         var axes: [Int] = Array(0..<offset)
         for axis in offset..<rank where target[axis - offset] == 1 && shape[axis] != 1 {
             axes.append(axis)

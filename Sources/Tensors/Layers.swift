@@ -32,7 +32,7 @@ public final class Conv2d: Module {
     public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: Padding2D = .valid, groups: Int = 1, bias: Bool = true,
                 clamp: ClosedRange<Float>? = nil, generator: inout SeededGenerator) {
-        precondition(inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
         let fanIn = inChannels / groups * kernel.0 * kernel.1
         weight = .kaimingUniform([kernel.0, kernel.1, inChannels / groups, outChannels], fanIn: fanIn, generator: &generator)
@@ -55,8 +55,8 @@ public final class Conv2d: Module {
 // MARK: - Batch normalisation
 
 /// Batch normalisation over the channel (last) axis, PyTorch's `nn.BatchNorm2d`: parameters
-/// `weight` (1) and `bias` (0), buffers `running_mean` (0) and `running_var` (1) under PyTorch's
-/// names, so state dicts load unchanged (`num_batches_tracked` is not kept).
+/// `weight` (1) and `bias` (0), buffers `running_mean` (0), `running_var` (1) and the scalar
+/// `num_batches_tracked` (0) under PyTorch's names, so PyTorch state dicts load unchanged.
 public final class BatchNorm2d: Module {
     /// γ, `[channels]`.
     public let weight: Tensor
@@ -70,6 +70,8 @@ public final class BatchNorm2d: Module {
     public let epsilon: Float
     /// Weight of the newest batch in the running statistics (PyTorch's default 0.1).
     public let momentum: Float
+    /// Training batches seen, a scalar (stored as Float; exact up to 2²⁴ batches).
+    public let batchesTracked: Tensor
 
     /// Creates the layer with PyTorch's initial values.
     public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
@@ -79,16 +81,19 @@ public final class BatchNorm2d: Module {
         runningVariance = .ones([channels])
         self.epsilon = epsilon
         self.momentum = momentum
+        batchesTracked = Tensor(0)
         super.init()
         registerParameter("weight", weight)
         registerParameter("bias", bias)
         registerBuffer("running_mean", runningMean)
         registerBuffer("running_var", runningVariance)
+        registerBuffer("num_batches_tracked", batchesTracked)
     }
 
     /// Batch statistics (updating the running ones) in training mode, running statistics otherwise.
     public override func forward(_ input: Tensor) -> Tensor {
-        input.batchNorm(runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
+        if isTraining { batchesTracked.withUnsafeMutableBufferPointer { $0[0] += 1 } }
+        return input.batchNorm(runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
                         training: isTraining, momentum: momentum, epsilon: epsilon)
     }
 }

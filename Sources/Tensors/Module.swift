@@ -24,7 +24,7 @@ open class Module {
 
     /// Computes the output. Subclasses must override it.
     open func forward(_ input: Tensor) -> Tensor {
-        preconditionFailure("\(type(of: self)) does not override forward(_:)")
+        fatalError("\(type(of: self)) does not override forward(_:)")
     }
 
     /// Calls `forward(_:)`.
@@ -56,8 +56,8 @@ open class Module {
     }
 
     private func checkFreshName(_ name: String) {
-        precondition(!name.isEmpty && !name.contains("."), "Module: invalid name '\(name)'")
-        precondition(!ownParameters.contains { $0.name == name } && !ownBuffers.contains { $0.name == name }
+        require(!name.isEmpty && !name.contains("."), "Module: invalid name '\(name)'")
+        require(!ownParameters.contains { $0.name == name } && !ownBuffers.contains { $0.name == name }
                      && !children.contains { $0.name == name }, "Module: name '\(name)' registered twice")
     }
 

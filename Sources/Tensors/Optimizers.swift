@@ -46,7 +46,7 @@ public final class SGD: Optimizer {
     /// - Precondition: Nesterov needs momentum > 0 and zero dampening (as in PyTorch).
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
                 weightDecay: Float = 0, nesterov: Bool = false) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and dampening 0")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and dampening 0")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum

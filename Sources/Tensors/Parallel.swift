@@ -41,3 +41,14 @@ func parallelChunks(count: Int, threshold: Int = parallelThreshold, _ body: (Ran
         if start < end { body(start..<end) }
     }
 }
+
+// MARK: - Checks that survive -Ounchecked
+
+/// Stops with `message` when `condition` is false. Unlike `precondition`, it is kept in the
+/// `-Ounchecked` release builds this package uses, so a shape error names its op instead of
+/// corrupting memory. Only O(1) checks per op call use it, never inner loops.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
+}

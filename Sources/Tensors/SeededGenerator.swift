@@ -57,7 +57,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     ///
     /// - Precondition: `upperBound > 0`.
     public mutating func nextIndex(below upperBound: Int) -> Int {
-        precondition(upperBound > 0, "nextIndex: upper bound \(upperBound) must be positive")
+        require(upperBound > 0, "nextIndex: upper bound \(upperBound) must be positive")
         let bound = UInt64(upperBound)
         var product = next().multipliedFullWidth(by: bound)
         if product.low < bound {

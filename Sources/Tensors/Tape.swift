@@ -66,22 +66,20 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 }
 
 extension Tensor {
-    /// Attaches `backward` to `self` when gradients are enabled and some input needs a gradient.
-    /// Returns `self` for chaining. Ops compute saved values only when `shouldRecord` says so.
-    @inlinable
-    func recorded(_ op: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
-        if Tensor.shouldRecord(inputs) {
-            node = TapeNode(op: op, inputs: inputs, backward: backward)
-        }
+    /// Attaches the backward rule made by `rule` to `self` when gradients are enabled and one of
+    /// the inputs `a`, `b`, `c` needs a gradient; returns `self` for chaining. `rule` is a
+    /// non-escaping closure that returns the escaping backward closure, so an op that is not
+    /// recorded allocates nothing at all: no node, no closure context, no input array.
+    /// The rule returns one gradient per non-nil input, in order.
+    @inlinable @inline(__always)
+    func recorded(_ op: String, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil,
+                  _ rule: () -> (Tensor) -> [Tensor?]) -> Tensor {
+        guard Tensor.shouldRecord(a, b, c) else { return self }
+        var inputs = [a]
+        if let b { inputs.append(b) }
+        if let c { inputs.append(c) }
+        node = TapeNode(op: op, inputs: inputs, backward: rule())
         return self
-    }
-
-    /// True when an op on `inputs` must be recorded.
-    @inlinable
-    static func shouldRecord(_ inputs: [Tensor]) -> Bool {
-        var any = false
-        for input in inputs where input.needsGradient { any = true; break }
-        return any && GradientMode.isEnabled
     }
 
     /// True when an op on `a` (and optionally `b`, `c`) must be recorded, without building an array.
@@ -106,7 +104,7 @@ extension Tensor {
     /// - Precondition: every rule returns gradients of its inputs' shapes (the message names the op).
     public func backward(seed: Tensor? = nil) {
         let seed = seed ?? Tensor(shape: shape, storage: [Float](repeating: 1, count: count))
-        precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from \(shape)")
+        require(seed.shape == shape, "backward: seed shape \(seed.shape) differs from \(shape)")
         withoutGradients {
             if node == nil {
                 if requiresGrad { Tensor.accumulate(seed, intoGradOf: self) }
@@ -118,11 +116,11 @@ extension Tensor {
                 guard let node = tensor.node,
                       let gradient = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
                 let inputGradients = node.backward(gradient)
-                precondition(inputGradients.count == node.inputs.count,
+                require(inputGradients.count == node.inputs.count,
                              "backward of \(node.op): \(inputGradients.count) gradients for \(node.inputs.count) inputs")
                 for (index, input) in node.inputs.enumerated() {
                     guard let inputGradient = inputGradients[index], input.needsGradient else { continue }
-                    precondition(inputGradient.shape == input.shape,
+                    require(inputGradient.shape == input.shape,
                                  "backward of \(node.op): gradient of shape \(inputGradient.shape) for input \(index) of shape \(input.shape)")
                     if input.node != nil {
                         let key = ObjectIdentifier(input)
@@ -169,7 +167,7 @@ extension Tensor {
 
     /// `self += other` elementwise, in place and off the tape (shapes must match).
     func addInPlace(_ other: Tensor) {
-        precondition(other.count == count, "addInPlace: \(other.shape) into \(shape)")
+        require(other.count == count, "addInPlace: \(other.shape) into \(shape)")
         other.storage.withUnsafeBufferPointer { source in
             storage.withUnsafeMutableBufferPointer { target in
                 let s = source.baseAddress!, t = target.baseAddress!

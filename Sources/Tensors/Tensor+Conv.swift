@@ -48,12 +48,12 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (y: Int, x: Int) = (1, 1),
                        padding: Padding2D = .valid, groups: Int = 1,
                        clamp: ClosedRange<Float>? = nil) -> Tensor {
-        precondition(rank == 4, "conv2d: input must be NHWC, got \(shape)")
-        precondition(weight.rank == 4, "conv2d: weight must be [kh, kw, cin/groups, cout], got \(weight.shape)")
+        require(rank == 4, "conv2d: input must be NHWC, got \(shape)")
+        require(weight.rank == 4, "conv2d: weight must be [kh, kw, cin/groups, cout], got \(weight.shape)")
         let (kh, kw, cinPerGroup, cout) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        precondition(groups >= 1 && shape[3] % groups == 0 && cout % groups == 0 && cinPerGroup * groups == shape[3],
+        require(groups >= 1 && shape[3] % groups == 0 && cout % groups == 0 && cinPerGroup * groups == shape[3],
                      "conv2d: input \(shape) and weight \(weight.shape) disagree for groups \(groups)")
-        if let bias { precondition(bias.shape == [cout], "conv2d: bias \(bias.shape) for \(cout) output channels") }
+        if let bias { require(bias.shape == [cout], "conv2d: bias \(bias.shape) for \(cout) output channels") }
         let pad = padding.resolve(height: shape[1], width: shape[2], kernelHeight: kh, kernelWidth: kw,
                                   strideY: stride.y, strideX: stride.x)
         let geometry = ConvGeometry(batch: shape[0], height: shape[1], width: shape[2],
@@ -61,7 +61,7 @@ extension Tensor {
                                     kernelHeight: kh, kernelWidth: kw, strideY: stride.y, strideX: stride.x,
                                     padTop: pad.top, padLeft: pad.left, padBottom: pad.bottom, padRight: pad.right,
                                     groups: groups)
-        precondition(stride.y >= 1 && stride.x >= 1 && geometry.outHeight >= 1 && geometry.outWidth >= 1,
+        require(stride.y >= 1 && stride.x >= 1 && geometry.outHeight >= 1 && geometry.outWidth >= 1,
                      "conv2d: kernel \(kh)×\(kw) stride \(stride) does not fit input \(shape) padded \(pad)")
         let epilogue: Epilogue = clamp.map { .clamp(lower: $0.lowerBound, upper: $0.upperBound) } ?? .none
         let x = self
@@ -81,10 +81,9 @@ extension Tensor {
             }
         }
         guard Tensor.shouldRecord(x, weight, bias) else { return result }
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let needInput = x.needsGradient, needWeight = weight.needsGradient || (bias?.needsGradient ?? false)
         let savedOutput = clamp == nil ? [] : result.storage
-        return result.recorded("conv2d", inputs) { gradient in
+        return result.recorded("conv2d", x, weight, bias) { { gradient in
             var g = gradient
             if let clamp {
                 let (lower, upper) = (clamp.lowerBound, clamp.upperBound)
@@ -116,6 +115,6 @@ extension Tensor {
             }
             if bias != nil && grads.count == 2 { grads.append(nil) }
             return grads
-        }
+        } }
     }
 }

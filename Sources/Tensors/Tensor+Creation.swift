@@ -22,7 +22,7 @@ extension Tensor {
     public static func oneHot(_ labels: [Int], classes: Int) -> Tensor {
         var scalars = [Float](repeating: 0, count: labels.count * classes)
         for (row, label) in labels.enumerated() {
-            precondition(label >= 0 && label < classes, "oneHot: label \(label) at row \(row) outside 0..<\(classes)")
+            require(label >= 0 && label < classes, "oneHot: label \(label) at row \(row) outside 0..<\(classes)")
             scalars[row * classes + label] = 1
         }
         return Tensor(shape: [labels.count, classes], scalars: scalars)

@@ -51,44 +51,44 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let shapeA = a.shape, shapeB = b.shape
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "add", AddKernel()).recorded("add", [a, b]) { g in
+        return Tensor.zipRaw(a, b, "add", AddKernel()).recorded("add", a, b) { { g in
             [needA ? g.unbroadcast(to: shapeA) : nil, needB ? g.unbroadcast(to: shapeB) : nil]
-        }
+        } }
     }
 
     /// Elementwise difference with broadcasting. Gradient: `unbroadcast(g)`, `unbroadcast(−g)`.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let shapeA = a.shape, shapeB = b.shape
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "sub", SubKernel()).recorded("sub", [a, b]) { g in
+        return Tensor.zipRaw(a, b, "sub", SubKernel()).recorded("sub", a, b) { { g in
             [needA ? g.unbroadcast(to: shapeA) : nil, needB ? g.mapRaw(AffineKernel(scale: -1, shift: 0)).unbroadcast(to: shapeB) : nil]
-        }
+        } }
     }
 
     /// Elementwise product with broadcasting. Gradient: `unbroadcast(g·b)`, `unbroadcast(g·a)`.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "mul", MulKernel()).recorded("mul", [a, b]) { g in
+        return Tensor.zipRaw(a, b, "mul", MulKernel()).recorded("mul", a, b) { { g in
             [needA ? Tensor.zipRaw(g, b, "mul", MulKernel()).unbroadcast(to: a.shape) : nil,
              needB ? Tensor.zipRaw(g, a, "mul", MulKernel()).unbroadcast(to: b.shape) : nil]
-        }
+        } }
     }
 
     /// Elementwise quotient with broadcasting (IEEE: x/0 is ±inf or NaN).
     /// Gradient: `unbroadcast(g/b)`, `unbroadcast(−g·a/b²)`.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let needA = a.needsGradient, needB = b.needsGradient
-        return Tensor.zipRaw(a, b, "div", DivKernel()).recorded("div", [a, b]) { g in
+        return Tensor.zipRaw(a, b, "div", DivKernel()).recorded("div", a, b) { { g in
             [needA ? Tensor.zipRaw(g, b, "div", DivKernel()).unbroadcast(to: a.shape) : nil,
              needB ? Tensor.zipRaw(Tensor.zipRaw(g, a, "div", MulKernel()), b, "div", NegativeQuotientSquareKernel()).unbroadcast(to: b.shape) : nil]
-        }
+        } }
     }
 
     // MARK: - With a scalar
 
     /// `a + s` for every element. Gradient: `g`.
     public static func + (a: Tensor, s: Float) -> Tensor {
-        a.mapRaw(AffineKernel(scale: 1, shift: s)).recorded("addScalar", [a]) { g in [g] }
+        a.mapRaw(AffineKernel(scale: 1, shift: s)).recorded("addScalar", a) { { g in [g] } }
     }
 
     /// `s + a` for every element.
@@ -102,7 +102,7 @@ extension Tensor {
 
     /// `a · s` for every element. Gradient: `g·s`.
     public static func * (a: Tensor, s: Float) -> Tensor {
-        a.mapRaw(AffineKernel(scale: s, shift: 0)).recorded("mulScalar", [a]) { g in [g.mapRaw(AffineKernel(scale: s, shift: 0))] }
+        a.mapRaw(AffineKernel(scale: s, shift: 0)).recorded("mulScalar", a) { { g in [g.mapRaw(AffineKernel(scale: s, shift: 0))] } }
     }
 
     /// `s · a` for every element.
@@ -125,28 +125,28 @@ extension Tensor {
     public func exp() -> Tensor {
         let result = mapRaw(ExpKernel())
         let y = result.storage
-        return result.recorded("exp", [self]) { g in [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "exp", MulKernel())] }
+        return result.recorded("exp", self) { { g in [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "exp", MulKernel())] } }
     }
 
     /// Natural logarithm (NaN below 0, −inf at 0). Gradient: `g/x`.
     public func log() -> Tensor {
-        mapRaw(LogKernel()).recorded("log", [self]) { g in [Tensor.zipRaw(g, self, "log", DivKernel())] }
+        mapRaw(LogKernel()).recorded("log", self) { { g in [Tensor.zipRaw(g, self, "log", DivKernel())] } }
     }
 
     /// Square root (NaN below 0). Gradient: `g / (2·√x)` (from the saved output).
     public func sqrt() -> Tensor {
         let result = mapRaw(SqrtKernel())
         let y = result.storage
-        return result.recorded("sqrt", [self]) { g in
+        return result.recorded("sqrt", self) { { g in
             [Tensor.zipRaw(g, Tensor(shape: g.shape, storage: y), "sqrt", HalfQuotientKernel())]
-        }
+        } }
     }
 
     /// `max(x, 0)`. Gradient: `g` where `x > 0`, else 0 (PyTorch's convention at 0).
     public func relu() -> Tensor {
         let result = mapRaw(ClampKernel(lower: 0, upper: .infinity))
         let y = result.storage
-        return result.recorded("relu", [self]) { g in [Tensor.maskRaw(g, y, lower: 0, upper: .infinity)] }
+        return result.recorded("relu", self) { { g in [Tensor.maskRaw(g, y, lower: 0, upper: .infinity)] } }
     }
 
     /// `min(max(x, lower), upper)`. Gradient: `g` where `lower < x < upper`, else 0 (the
@@ -154,10 +154,10 @@ extension Tensor {
     ///
     /// - Precondition: `lower <= upper`.
     public func clamped(lower: Float, upper: Float) -> Tensor {
-        precondition(lower <= upper, "clamp: lower \(lower) > upper \(upper)")
+        require(lower <= upper, "clamp: lower \(lower) > upper \(upper)")
         let result = mapRaw(ClampKernel(lower: lower, upper: upper))
         let y = result.storage
-        return result.recorded("clamp", [self]) { g in [Tensor.maskRaw(g, y, lower: lower, upper: upper)] }
+        return result.recorded("clamp", self) { { g in [Tensor.maskRaw(g, y, lower: lower, upper: upper)] } }
     }
 
     /// `min(max(x, 0), 6)`, derived from `clamped(lower: 0, upper: 6)`.

@@ -44,7 +44,7 @@ extension Tensor {
     ///
     /// - Precondition: `labels.count == N` and every label is in `0..<classes`.
     public func crossEntropy(labels: [Int], reduction: LossReduction = .mean) -> Tensor {
-        precondition(rank == 2 && labels.count == shape[0],
+        require(rank == 2 && labels.count == shape[0],
                      "crossEntropy: logits \(shape) with \(labels.count) labels")
         let picked = (self * Tensor.oneHot(labels, classes: shape[1])).sum(axes: [1])
         let losses = logSumExp(axis: 1) - picked
@@ -66,7 +66,7 @@ extension Tensor {
     ///
     /// - Precondition: `0 <= probability < 1`.
     public func dropout(probability: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
-        precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) outside [0, 1)")
+        require(probability >= 0 && probability < 1, "dropout: probability \(probability) outside [0, 1)")
         guard training && probability > 0 else { return self }
         let keep = 1 / (1 - probability)
         var mask = [Float](repeating: 0, count: count)

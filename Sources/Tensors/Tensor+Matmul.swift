@@ -9,17 +9,17 @@ extension Tensor {
     /// Gradients (`// i k, k j -> i j`): `dA = g · op(B)ᵀ`, `dB = op(A)ᵀ · g`, each written back in
     /// the stored (untransposed) layout of its input.
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
-        precondition(rank == 2 && other.rank == 2, "matmul: needs two matrices, got \(shape) and \(other.shape)")
+        require(rank == 2 && other.rank == 2, "matmul: needs two matrices, got \(shape) and \(other.shape)")
         let m = transposeSelf ? shape[1] : shape[0]
         let k = transposeSelf ? shape[0] : shape[1]
         let k2 = transposeOther ? other.shape[1] : other.shape[0]
         let n = transposeOther ? other.shape[0] : other.shape[1]
-        precondition(k == k2, "matmul: inner extents differ, \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
+        require(k == k2, "matmul: inner extents differ, \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
         let a = self, b = other
         let ta = transposeSelf, tb = transposeOther
         let result = Tensor.gemm(m: m, n: n, k: k, a, ta, b, tb)
         let needA = a.needsGradient, needB = b.needsGradient
-        return result.recorded("matmul", [a, b]) { g in
+        return result.recorded("matmul", a, b) { { g in
             var gradA: Tensor?
             var gradB: Tensor?
             if needA {
@@ -33,7 +33,7 @@ extension Tensor {
                            : Tensor.gemm(m: k, n: n, k: m, a, !ta, g, false)
             }
             return [gradA, gradB]
-        }
+        } }
     }
 
     /// `op(a) · op(b)` into a new `[m, n]` tensor, off the tape. Leading dimensions are the stored

@@ -30,7 +30,7 @@ extension Tensor {
     /// Gradients: `dx = g·scale`, `dscale = Σ g·x`, `dshift = Σ g` over all but the last axis.
     public func affineChannels(scale: Tensor, shift: Tensor) -> Tensor {
         let channels = shape.last ?? 1
-        precondition(rank >= 1 && scale.shape == [channels] && shift.shape == [channels],
+        require(rank >= 1 && scale.shape == [channels] && shift.shape == [channels],
                      "affineChannels: input \(shape) with scale \(scale.shape) and shift \(shift.shape)")
         let x = self
         let rows = count / Swift.max(channels, 1)
@@ -49,7 +49,7 @@ extension Tensor {
             } }
         }
         let needX = x.needsGradient, needParameters = scale.needsGradient || shift.needsGradient
-        return result.recorded("affineChannels", [x, scale, shift]) { g in
+        return result.recorded("affineChannels", x, scale, shift) { { g in
             var grads: [Tensor?] = [nil, nil, nil]
             if needX { grads[0] = Tensor.zipRaw(g, scale, "affineChannels", MulKernel()) }
             if needParameters {
@@ -69,7 +69,7 @@ extension Tensor {
                 grads[2] = Tensor(shape: [channels], storage: sums[channels...].map { Float($0) })
             }
             return grads
-        }
+        } }
     }
 }
 
@@ -92,10 +92,10 @@ extension Tensor {
     public func batchNorm(runningMean: Tensor, runningVariance: Tensor, weight: Tensor?, bias: Tensor?,
                           training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
         let channels = shape.last ?? 0
-        precondition(rank >= 2 && runningMean.shape == [channels] && runningVariance.shape == [channels],
+        require(rank >= 2 && runningMean.shape == [channels] && runningVariance.shape == [channels],
                      "batchNorm: input \(shape), running mean \(runningMean.shape), running variance \(runningVariance.shape)")
-        if let weight { precondition(weight.shape == [channels], "batchNorm: weight \(weight.shape) for \(channels) channels") }
-        if let bias { precondition(bias.shape == [channels], "batchNorm: bias \(bias.shape) for \(channels) channels") }
+        if let weight { require(weight.shape == [channels], "batchNorm: weight \(weight.shape) for \(channels) channels") }
+        if let bias { require(bias.shape == [channels], "batchNorm: bias \(bias.shape) for \(channels) channels") }
         let gamma = weight ?? Tensor.ones([channels])
         let beta = bias ?? Tensor.zeros([channels])
         guard training else {
@@ -111,7 +111,7 @@ extension Tensor {
                                    momentum: Float, epsilon: Float) -> Tensor {
         let channels = shape[rank - 1]
         let rows = count / channels
-        precondition(rows > 1, "batchNorm: training needs more than one value per channel, got \(shape)")
+        require(rows > 1, "batchNorm: training needs more than one value per channel, got \(shape)")
         let x = self
         // Two passes (mean, then centred squares) in Double: accurate even for large batches.
         let (mean, variance): ([Double], [Double]) = x.storage.withUnsafeBufferPointer { px in
@@ -148,7 +148,7 @@ extension Tensor {
         let result = withoutGradients {
             x.affineChannels(scale: Tensor(shape: [channels], storage: a), shift: Tensor(shape: [channels], storage: b))
         }
-        return result.recorded("batchNorm", [x, gamma, beta]) { g in
+        return result.recorded("batchNorm", x, gamma, beta) { { g in
             let sums = g.storage.withUnsafeBufferPointer { pg in
                 x.storage.withUnsafeBufferPointer { px in
                     meanF.withUnsafeBufferPointer { pm in invStd.withUnsafeBufferPointer { ps in
@@ -193,6 +193,6 @@ extension Tensor {
                 } }
             }
             return [gradX, Tensor(shape: [channels], storage: sumGX), Tensor(shape: [channels], storage: sumG)]
-        }
+        } }
     }
 }

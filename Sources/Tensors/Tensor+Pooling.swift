@@ -10,19 +10,19 @@ struct PoolGeometry {
     let outHeight, outWidth: Int
 
     init(_ op: String, shape: [Int], kernel: (Int, Int), stride: (Int, Int), padding: Padding2D) {
-        precondition(shape.count == 4, "\(op): input must be NHWC, got \(shape)")
-        precondition(kernel.0 >= 1 && kernel.1 >= 1 && stride.0 >= 1 && stride.1 >= 1,
+        require(shape.count == 4, "\(op): input must be NHWC, got \(shape)")
+        require(kernel.0 >= 1 && kernel.1 >= 1 && stride.0 >= 1 && stride.1 >= 1,
                      "\(op): kernel \(kernel) and stride \(stride) must be ≥ 1")
         (batch, height, width, channels) = (shape[0], shape[1], shape[2], shape[3])
         (kernelHeight, kernelWidth, strideY, strideX) = (kernel.0, kernel.1, stride.0, stride.1)
         let pad = padding.resolve(height: height, width: width, kernelHeight: kernel.0, kernelWidth: kernel.1,
                                   strideY: stride.0, strideX: stride.1)
-        precondition(Swift.max(pad.top, pad.bottom) <= kernel.0 / 2 && Swift.max(pad.left, pad.right) <= kernel.1 / 2,
+        require(Swift.max(pad.top, pad.bottom) <= kernel.0 / 2 && Swift.max(pad.left, pad.right) <= kernel.1 / 2,
                      "\(op): padding \(pad) exceeds half the kernel \(kernel)")
         (padTop, padLeft) = (pad.top, pad.left)
         outHeight = (height + pad.top + pad.bottom - kernel.0) / stride.0 + 1
         outWidth = (width + pad.left + pad.right - kernel.1) / stride.1 + 1
-        precondition(outHeight >= 1 && outWidth >= 1, "\(op): kernel \(kernel) larger than padded input \(shape)")
+        require(outHeight >= 1 && outWidth >= 1, "\(op): kernel \(kernel) larger than padded input \(shape)")
     }
 
     var outputShape: [Int] { [batch, outHeight, outWidth, channels] }
@@ -88,7 +88,7 @@ extension Tensor {
         }
         guard record else { return result }
         let inputShape = shape
-        return result.recorded("maxPool2d", [self]) { g in
+        return result.recorded("maxPool2d", self) { { g in
             var gradInput = [Float](repeating: 0, count: inputShape.reduce(1, *))
             let perImage = p.outHeight * p.outWidth * c
             g.storage.withUnsafeBufferPointer { pg in winners.withUnsafeBufferPointer { pw in
@@ -103,7 +103,7 @@ extension Tensor {
                 }
             } }
             return [Tensor(shape: inputShape, storage: gradInput)]
-        }
+        } }
     }
 
     /// Average pooling of NHWC `self` over `kernel` windows (default stride = kernel). Padded zeros
@@ -134,7 +134,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return result.recorded("avgPool2d", [self]) { g in
+        return result.recorded("avgPool2d", self) { { g in
             var gradInput = [Float](repeating: 0, count: inputShape.reduce(1, *))
             g.storage.withUnsafeBufferPointer { pg in gradInput.withUnsafeMutableBufferPointer { pi in
                 guard let gb = pg.baseAddress, let gi = pi.baseAddress, c > 0 else { return }
@@ -149,12 +149,12 @@ extension Tensor {
                 }
             } }
             return [Tensor(shape: inputShape, storage: gradInput)]
-        }
+        } }
     }
 
     /// Global average pooling, NHWC `[N, H, W, C] → [N, C]`, derived as the mean over H and W.
     public func globalAveragePool() -> Tensor {
-        precondition(rank == 4, "globalAveragePool: input must be NHWC, got \(shape)")
+        require(rank == 4, "globalAveragePool: input must be NHWC, got \(shape)")
         return mean(axes: [1, 2])
     }
 }

@@ -34,7 +34,7 @@ extension Tensor {
     @usableFromInline
     func normalizedAxes(_ axes: [Int], op: String) -> [Int] {
         let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
-        precondition(normalized.allSatisfy { $0 >= 0 && $0 < rank }, "\(op): axes \(axes) out of range for shape \(shape)")
+        require(normalized.allSatisfy { $0 >= 0 && $0 < rank }, "\(op): axes \(axes) out of range for shape \(shape)")
         return Array(Set(normalized)).sorted()
     }
 
@@ -58,9 +58,9 @@ extension Tensor {
         let reduced = reduceRaw(axes: axes, initial: 0, AddKernel())
         let result = Tensor(shape: reducedShape(axes, keepingDimensions: keepingDimensions), storage: reduced.storage)
         let inputShape = shape
-        return result.recorded("sum", [self]) { gradient in
+        return result.recorded("sum", self) { { gradient in
             [Tensor(shape: keptShape, storage: gradient.storage).expanded(to: inputShape)]
-        }
+        } }
     }
 
     /// The sum of all elements, as a scalar (shape `[]`).
@@ -93,7 +93,7 @@ extension Tensor {
     /// NaN is never chosen unless a row is all NaN, then 0). For logits `[N, classes]` this is the
     /// predicted class of each sample.
     public func argmax() -> [Int] {
-        precondition(rank >= 1 && shape[rank - 1] > 0, "argmax: needs a non-empty last axis, got \(shape)")
+        require(rank >= 1 && shape[rank - 1] > 0, "argmax: needs a non-empty last axis, got \(shape)")
         let width = shape[rank - 1]
         let rows = count / width
         return storage.withUnsafeBufferPointer { x in

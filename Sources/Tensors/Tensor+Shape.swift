@@ -9,22 +9,22 @@ extension Tensor {
         var target = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshape: cannot infer −1 in \(newShape) for \(count) elements")
+            require(known > 0 && count % known == 0, "reshape: cannot infer −1 in \(newShape) for \(count) elements")
             target[inferred] = count / known
         }
-        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+        require(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "reshape: \(shape) (\(count) elements) cannot become \(newShape)")
         let inputShape = shape
-        return Tensor(shape: target, storage: storage).recorded("reshape", [self]) { g in
+        return Tensor(shape: target, storage: storage).recorded("reshape", self) { { g in
             [Tensor(shape: inputShape, storage: g.storage)]
-        }
+        } }
     }
 
     /// `[N, …] → [N, product of the rest]`, keeping the first axis. For NHWC images the features
     /// come out in H, W, C order (PyTorch's NCHW flatten gives C, H, W: permute a linear layer's
     /// input columns when importing its weights).
     public func flattened() -> Tensor {
-        precondition(rank >= 1, "flatten: needs at least one axis")
+        require(rank >= 1, "flatten: needs at least one axis")
         return reshaped([shape[0], -1])
     }
 }
@@ -38,15 +38,15 @@ extension Tensor {
     ///
     /// - Precondition: `permutation` is a permutation of `0..<rank`.
     public func permuted(_ permutation: [Int]) -> Tensor {
-        precondition(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of \(rank) axes")
+        require(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of \(rank) axes")
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in permutation.enumerated() { inverse[p] = i }
-        return permuteRaw(permutation).recorded("permute", [self]) { g in [g.permuteRaw(inverse)] }
+        return permuteRaw(permutation).recorded("permute", self) { { g in [g.permuteRaw(inverse)] } }
     }
 
     /// A rank-2 tensor's transpose, `[m, n] → [n, m]`.
     public func transposed() -> Tensor {
-        precondition(rank == 2, "transposed: needs rank 2, got \(shape)")
+        require(rank == 2, "transposed: needs rank 2, got \(shape)")
         return permuted([1, 0])
     }
 

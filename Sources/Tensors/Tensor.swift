@@ -40,8 +40,8 @@ public final class Tensor {
     ///
     /// - Precondition: `scalars.count` equals the product of `shape` and no extent is negative.
     public init(shape: [Int], scalars: [Float], requiresGrad: Bool = false) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
-        precondition(scalars.count == shape.reduce(1, *),
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
+        require(scalars.count == shape.reduce(1, *),
                      "Tensor: \(scalars.count) scalars do not fill shape \(shape)")
         self.shape = shape
         self.storage = scalars
@@ -91,7 +91,7 @@ public final class Tensor {
     ///
     /// - Precondition: `count == 1`.
     public var item: Float {
-        precondition(storage.count == 1, "Tensor.item: tensor of shape \(shape) has \(storage.count) elements")
+        require(storage.count == 1, "Tensor.item: tensor of shape \(shape) has \(storage.count) elements")
         return storage[0]
     }
 
@@ -125,7 +125,7 @@ public final class Tensor {
     ///
     /// - Precondition: `other.count == count`.
     public func assign(_ other: Tensor) {
-        precondition(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
+        require(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
         storage = other.storage
     }
 

@@ -12,8 +12,9 @@ extension Kernels {
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
-        sgemmLoops(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                   alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        gemm(m: m, n: n, k: k, a: GEMMOperand(base: a, ld: lda, transposed: transposeA),
+             b: GEMMOperand(base: b, ld: ldb, transposed: transposeB), c: c, ldc: ldc,
+             output: GEMMOutput(alpha: alpha, beta: beta))
     }
 
     /// `output[n, oy, ox, co] = bias[co] + Σ input[n, oy·sy + ky − padTop, ox·sx + kx − padLeft, ci] · weight[ky, kx, ci', co]`
@@ -26,7 +27,11 @@ extension Kernels {
                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                               epilogue: Epilogue = .none) {
         g.check()
-        conv2dLoops(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
+        if g.isDepthwise {
+            depthwiseForward(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
+        } else {
+            conv2dGEMM(g, input: input, weight: weight, bias: bias, output: output, epilogue: epilogue)
+        }
     }
 
     /// `gradInput` (NHWC, overwritten) = d(output)/d(input)ᵀ · gradOutput, the adjoint of
@@ -35,7 +40,11 @@ extension Kernels {
     public static func conv2dBackwardInput(_ g: ConvGeometry, gradOutput: UnsafePointer<Float>,
                                            weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         g.check()
-        conv2dBackwardInputLoops(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+        if g.isDepthwise {
+            depthwiseBackwardInput(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+        } else {
+            conv2dBackwardInputGEMM(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput)
+        }
     }
 
     /// `gradWeight` (`[kh, kw, cin/groups, cout]`, overwritten) = Σ over batch and output positions of
@@ -45,6 +54,11 @@ extension Kernels {
                                             gradWeight: UnsafeMutablePointer<Float>,
                                             gradBias: UnsafeMutablePointer<Float>?) {
         g.check()
-        conv2dBackwardWeightLoops(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight, gradBias: gradBias)
+        if g.isDepthwise {
+            depthwiseBackwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight)
+        } else {
+            conv2dBackwardWeightGEMM(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight)
+        }
+        if let gradBias { biasGradient(g, gradOutput: gradOutput, into: gradBias) }
     }
 }

@@ -92,6 +92,9 @@ func convSweep() -> [ConvGeometry] {
                                   kernelHeight: k, kernelWidth: k, strideY: s, strideX: s, padTop: b,
                                   padLeft: b, padBottom: a, padRight: a, groups: c))
     }
+    // Several im2col chunks, grouped.
+    cases.append(ConvGeometry(batch: 2, height: 12, width: 12, inChannels: 32, outChannels: 24, kernelHeight: 5,
+                              kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 2))
     cases.append(ConvGeometry(batch: 1, height: 3, width: 2, inChannels: 2, outChannels: 3, kernelHeight: 1,
                               kernelWidth: 1, strideY: 3, strideX: 2))
     cases.append(ConvGeometry(batch: 1, height: 4, width: 5, inChannels: 2, outChannels: 2, kernelHeight: 3,
@@ -215,6 +218,42 @@ final class ConvTests: XCTestCase {
         Kernels.conv2dBackwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: &withBias, gradBias: &gradBias)
         Kernels.conv2dBackwardWeight(g, input: input, gradOutput: gradOutput, gradWeight: &without, gradBias: nil)
         XCTAssertEqual(withBias, without, "gradBias == nil must not change gradWeight")
+    }
+
+    /// The NCHW depthwise kernel of the layout benchmark equals the NHWC one after transposition.
+    func testDepthwiseNCHWMatchesNHWC() {
+        for (index, g) in convSweep().enumerated() where g.isDepthwise {
+            let input = randomFloats(g.inputCount, seed: UInt64(11 * index))
+            let weight = randomFloats(g.weightCount, seed: UInt64(11 * index + 1))
+            let bias = randomFloats(g.outChannels, seed: UInt64(11 * index + 2))
+            let (c, h, w, oh, ow) = (g.inChannels, g.height, g.width, g.outHeight, g.outWidth)
+            var planar = [Float](repeating: 0, count: g.inputCount)
+            for n in 0..<g.batch {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        for k in 0..<c { planar[((n * c + k) * h + y) * w + x] = input[((n * h + y) * w + x) * c + k] }
+                    }
+                }
+            }
+            var planarOut = [Float](repeating: .nan, count: g.outputCount)
+            Kernels.depthwiseConv2dNCHW(g, input: planar, weight: weight, bias: bias, output: &planarOut,
+                                        epilogue: .clamp(lower: -0.5, upper: 0.5))
+            let ref = referenceConv(g, input, weight, bias)
+            var observed = [Float](), expected = [Double](), scale = [Double]()
+            for n in 0..<g.batch {
+                for y in 0..<oh {
+                    for x in 0..<ow {
+                        for k in 0..<c {
+                            let o = ((n * oh + y) * ow + x) * c + k
+                            observed.append(planarOut[((n * c + k) * oh + y) * ow + x])
+                            expected.append(min(max(ref.values[o], -0.5), 0.5))
+                            scale.append(ref.scale[o])
+                        }
+                    }
+                }
+            }
+            assertClose(observed, expected, scale: scale, "depthwiseConv2dNCHW \(g)")
+        }
     }
 
     func testSamePadding() {

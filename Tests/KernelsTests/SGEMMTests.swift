@@ -60,6 +60,7 @@ final class SGEMMTests: XCTestCase {
         }
         check(transposeA: false, transposeB: false, m: 97, n: 45, k: 1100, alpha: 2, beta: 1, pad: 5, seed: 9)
         check(transposeA: false, transposeB: false, m: 1000, n: 24, k: 40, alpha: 1, beta: 0.25, seed: 11)
+        check(transposeA: false, transposeB: true, m: 7, n: 2100, k: 20, alpha: 1, beta: 0, seed: 13)
     }
 
     func testKZeroScalesByBeta() {

@@ -152,3 +152,38 @@ final class GoldenTests: XCTestCase {
         }
     }
 }
+
+// MARK: - A small CNN end to end
+
+extension GoldenTests {
+    /// PyTorch's small CNN, loaded from its (layout-converted) state dict, trained 3 SGD steps
+    /// with momentum in training mode: the losses, every parameter and buffer afterwards, and the
+    /// eval-mode logits match. This exercises modules, state dicts, batch-norm statistics, the tape
+    /// through every layer, and the optimizer together.
+    func testSmallCNNTrainingMatchesPyTorch() throws {
+        var generator = SeededGenerator(seed: 0)
+        let model = Sequential(
+            Conv2d(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: .symmetric(1), bias: false, generator: &generator),
+            BatchNorm2d(channels: 4), Lambda.relu, Lambda.maxPool2d(kernel: (2, 2)), Lambda.flatten,
+            Linear(inFeatures: 36, outFeatures: 3, generator: &generator))
+        let names = model.stateDict().map(\.name)
+        try model.loadStateDict(Dictionary(uniqueKeysWithValues: try names.map { ($0, try golden.golden("cnn.initial.\($0)")) }))
+        let input = try golden.golden("cnn.input")
+        let labels = try golden.golden("cnn.labels").scalars.map { Int($0) }
+        let optimizer = SGD(parameters: model.parameters(), learningRate: 0.1, momentum: 0.9)
+        var losses: [Float] = []
+        for _ in 0..<3 {
+            optimizer.zeroGradients()
+            let loss = model(input).crossEntropy(labels: labels)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item)
+        }
+        assertClose(Tensor(shape: [3], scalars: losses), try golden.golden("cnn.losses"), "losses")
+        for (name, tensor) in model.stateDict() {
+            assertClose(tensor, try golden.golden("cnn.final.\(name)"), relative: 1e-4, absolute: 1e-5, name)
+        }
+        model.eval()
+        assertClose(withoutGradients { model(input) }, try golden.golden("cnn.eval_logits"), "eval logits")
+    }
+}

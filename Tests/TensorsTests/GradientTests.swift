@@ -26,6 +26,8 @@ final class GradientTests: XCTestCase {
     func testMean() { assertGradientsMatchFiniteDifferences([randomTensor([3, 5], seed: 18)]) { $0[0].mean(axes: [-1]) } }
     func testReshapeFlatten() { assertGradientsMatchFiniteDifferences([randomTensor([2, 2, 3, 2], seed: 19)]) { ($0[0].flattened() * $0[0].reshaped([2, -1])).reshaped([3, 8]) } }
     func testPermute() { assertGradientsMatchFiniteDifferences([randomTensor([2, 3, 4, 5], seed: 20), randomTensor([4, 2, 5, 3], seed: 21)]) { $0[0].permuted([2, 0, 3, 1]) * $0[1] } }
+    func testRowsGatherWithRepeats() { assertGradientsMatchFiniteDifferences([randomTensor([4, 2, 3], seed: 65)]) { $0[0].rows([3, 0, 3, 1]) } }
+    func testConcatenate() { assertGradientsMatchFiniteDifferences([randomTensor([2, 3], seed: 66), randomTensor([1, 3], seed: 67)]) { Tensor.concatenate([$0[0], $0[1], $0[0]]) } }
     func testTranspose() { assertGradientsMatchFiniteDifferences([randomTensor([3, 4], seed: 22)]) { $0[0].transposed() } }
 
     // MARK: - Linear algebra

@@ -19,8 +19,8 @@ final class ModuleTests: XCTestCase {
     func testDottedNamesFollowRegistrationOrder() {
         let model = makeModel(seed: 1)
         XCTAssertEqual(model.namedParameters().map(\.name), ["0.weight", "1.weight", "1.bias", "5.weight", "5.bias"])
-        XCTAssertEqual(model.namedBuffers().map(\.name), ["1.running_mean", "1.running_var"])
-        XCTAssertEqual(model.stateDict().count, 7)
+        XCTAssertEqual(model.namedBuffers().map(\.name), ["1.running_mean", "1.running_var", "1.num_batches_tracked"])
+        XCTAssertEqual(model.stateDict().count, 8)
         XCTAssertTrue(model.parameters().allSatisfy(\.requiresGrad))
         XCTAssertEqual(model.namedParameters()[0].tensor.shape, [3, 3, 1, 4])
         XCTAssertEqual(model.namedParameters()[3].tensor.shape, [2, 36])
@@ -81,6 +81,7 @@ final class ModuleTests: XCTestCase {
         model.train()
         _ = model(input)
         XCTAssertNotEqual(batchNorm.runningMean.scalars, [0, 0, 0, 0])
+        XCTAssertEqual(batchNorm.batchesTracked.item, 1)
         let dropout = Dropout(probability: 0.5, seed: 1)
         dropout.eval()
         XCTAssertEqual(dropout(input).scalars, input.scalars)

@@ -73,6 +73,15 @@ final class TensorBasicsTests: XCTestCase {
         XCTAssertEqual(Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).transposed().scalars, [1, 4, 2, 5, 3, 6])
     }
 
+    func testRowsAndConcatenate() {
+        let x = Tensor(shape: [3, 2], scalars: [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(x.rows([2, 0]).scalars, [4, 5, 0, 1])
+        XCTAssertEqual(x.rows(1..<3).shape, [2, 2])
+        let joined = Tensor.concatenate([x, x.rows([1])])
+        XCTAssertEqual(joined.shape, [4, 2])
+        XCTAssertEqual(joined.scalars, [0, 1, 2, 3, 4, 5, 2, 3])
+    }
+
     func testMatmulValues() {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
