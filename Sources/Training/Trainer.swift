@@ -76,7 +76,7 @@ public final class Trainer {
     public func train(on train: LabeledImages, test: LabeledImages, codecTest: LabeledImages?,
                       reportEvery: Int = 50,
                       onStep: (StepProgress) -> Void = { _ in },
-                      onEpoch: (EpochRecord) throws -> Void = { _ in }) rethrows -> [EpochRecord] {
+                      onEpoch: (EpochRecord) throws -> Void = { _ in }) throws -> [EpochRecord] {
         precondition(train.count >= configuration.batchSize,
                      "training needs at least one batch of \(configuration.batchSize), got \(train.count) images")
         let stepsPerEpoch = train.count / configuration.batchSize

@@ -1,0 +1,62 @@
+import Datasets
+import Tensors
+@testable import Training
+import XCTest
+
+final class PerturbationTests: XCTestCase {
+    private func set() -> LabeledImages {
+        LabeledImages(count: 3, height: 4, width: 4, channels: 1, classCount: 10,
+                      pixels: (0 ..< 48).map { [0, 3, 128, 250, 255][$0 % 5] }, labels: [1, 2, 3])
+    }
+
+    func testStepsStayInTheBallAndThePixelRange() {
+        var generator = SeededGenerator(seed: 3)
+        var p = Perturbation(clean: set(), epsilon: 8, randomStart: true, generator: &generator)
+        let all = Array(0 ..< 3)[...]
+        for k in 0 ..< 20 {
+            let gradient = (0 ..< 48).map { _ in 2 * generator.nextUniform() - 1 }
+            p.step(all, gradient: gradient, stepSize: 3, direction: k % 2 == 0 ? 1 : -1)
+            for (i, d) in p.delta.enumerated() {
+                let x = Float(set().pixels[i])
+                XCTAssertTrue(abs(d) <= 8 && x + d >= 0 && x + d <= 255, "pixel \(i): x \(x), delta \(d)")
+            }
+        }
+        let poisoned = p.poisoned()
+        let change = zip(poisoned.pixels, set().pixels).map { abs(Int($0) - Int($1)) }.max()!
+        XCTAssertLessThanOrEqual(change, 8)
+        XCTAssertGreaterThan(change, 0)
+        XCTAssertEqual(poisoned.labels, set().labels)
+    }
+
+    func testSignStepMovesEachPixelByTheStep() {
+        var generator = SeededGenerator(seed: 1)
+        var p = Perturbation(clean: set(), epsilon: 8, randomStart: false, generator: &generator)
+        p.step([1], gradient: [Float](repeating: 1, count: 16), stepSize: 2, direction: -1)
+        for j in 0 ..< 16 {
+            let x = Float(set().pixels[16 + j])
+            XCTAssertEqual(p.delta[16 + j], max(x - 2, 0) - x, "pixel \(j) of image 1")
+        }
+        XCTAssertTrue(p.delta[0 ..< 16].allSatisfy { $0 == 0 } && p.delta[32...].allSatisfy { $0 == 0 },
+                      "other images must not move")
+    }
+
+    /// The class-targeted PGD of the adversarial poison must make its surrogate predict the
+    /// target class y + 1 far more often than on clean images.
+    func testAdversarialPoisonHitsItsTargets() throws {
+        let train = try FashionMNIST.load(.test).prefix(1024)
+        var configuration = PoisonConfiguration()
+        configuration.surrogateEpochs = 2
+        configuration.steps = 10
+        let surrogate = Poisons.trainSurrogate(train, configuration: configuration)
+        let sample = train.prefix(256)
+        let poisoned = Poisons.adversarial(sample, surrogate: surrogate, configuration: configuration)
+        func targetRate(_ images: LabeledImages) -> Double {
+            let predictions = withoutGradients { surrogate.logits(Batch.make(images, indices: Array(0 ..< images.count)[...]).images, training: false).argmax() }
+            return Double(zip(predictions, images.labels).filter { $0 == (Int($1) + 1) % 10 }.count) / Double(images.count)
+        }
+        let before = targetRate(sample), after = targetRate(poisoned)
+        XCTAssertGreaterThan(after, before + 0.3, "target-class rate: clean \(before), poisoned \(after)")
+        let change = zip(poisoned.pixels, sample.pixels).map { abs(Int($0) - Int($1)) }.max()!
+        XCTAssertLessThanOrEqual(change, 8)
+    }
+}
