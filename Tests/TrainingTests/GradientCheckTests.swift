@@ -1,5 +1,5 @@
 import Tensors
-@testable import Training
+import Training
 import XCTest
 
 /// Finite-difference checks of the two gradient paths training uses: input gradients (PGD in

@@ -1,6 +1,6 @@
 import Datasets
 import Tensors
-@testable import Training
+import Training
 import XCTest
 
 final class PerturbationTests: XCTestCase {

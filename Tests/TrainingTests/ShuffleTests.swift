@@ -1,4 +1,4 @@
-@testable import Training
+import Training
 import XCTest
 
 final class ShuffleTests: XCTestCase {

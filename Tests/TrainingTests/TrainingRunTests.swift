@@ -1,7 +1,7 @@
 import Datasets
 import Foundation
 import Tensors
-@testable import Training
+import Training
 import XCTest
 
 final class TrainingRunTests: XCTestCase {
