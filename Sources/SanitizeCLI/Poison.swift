@@ -1,7 +1,111 @@
 import ArgumentParser
+import Datasets
+import Foundation
+import Training
 
-/// Placeholder until its issue lands.
+extension PoisonMethod: ExpressibleByArgument {}
+
+/// `sanitize poison`: writes a poisoned copy of the training set in the dataset's own format.
 struct Poison: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "poison", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("'poison' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "poison",
+        abstract: "Write an availability-poisoned copy of the training set (adversarial or unlearnable).",
+        discussion: """
+            adversarial: Fowl et al. 2021, class-targeted PGD (towards class y+1 mod 10) against a \
+            surrogate SmallCNN trained on the clean set. unlearnable: Huang et al. 2021, \
+            sample-wise error-minimising noise by min-min, interleaved per batch. Both stay \
+            within an L-infinity budget of --eps 8-bit levels. The output folder holds \
+            train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (train on it with \
+            'sanitize train --train-dir DIR') and poison.txt with the settings.
+            """)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Poison: adversarial (Fowl et al. 2021) or unlearnable (Huang et al. 2021).")
+    var method: PoisonMethod
+
+    @Option(help: "L-infinity budget in 8-bit levels (8 means ±8/255).")
+    var eps: Int = 8
+
+    @Option(help: "PGD steps per image per pass.")
+    var steps: Int = 10
+
+    @Option(name: .customLong("step-size"), help: "PGD step in 8-bit levels; default eps/4.")
+    var stepSize: Float?
+
+    @Option(name: .customLong("surrogate-epochs"), help: "adversarial: epochs of clean training for the surrogate.")
+    var surrogateEpochs: Int = 2
+
+    @Option(name: .customLong("max-passes"), help: "unlearnable: at most this many min-min passes over the data (stops early at 99% crafting accuracy).")
+    var maxPasses: Int = 3
+
+    @Option(help: "Seed for the surrogate or crafting model, the random starts and the batch order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Folder to write the poisoned training set to (created if needed).")
+    var output: String
+
+    func validate() throws {
+        try data.validate()
+        guard data.dataset == .fashionMNIST else {
+            throw ValidationError("--dataset \(data.dataset.rawValue): poisoned sets are written as gzip'd IDX, so only fashion-mnist is supported")
+        }
+        guard (1 ... 255).contains(eps) else { throw ValidationError("--eps must be in 1…255, got \(eps)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let stepSize, !(stepSize > 0 && stepSize.isFinite) { throw ValidationError("--step-size must be positive, got \(stepSize)") }
+        guard surrogateEpochs >= 1 else { throw ValidationError("--surrogate-epochs must be at least 1, got \(surrogateEpochs)") }
+        guard maxPasses >= 1 else { throw ValidationError("--max-passes must be at least 1, got \(maxPasses)") }
+    }
+
+    func run() throws {
+        try FileIO.ensureDirectory(output)
+        var clean = try data.dataset.load(.train, from: data.trainSource)
+        if data.limit > 0 { clean = clean.prefix(data.limit) }
+        var configuration = PoisonConfiguration()
+        configuration.epsilon = Float(eps)
+        configuration.steps = steps
+        configuration.stepSize = stepSize ?? Float(eps) / 4
+        configuration.surrogateEpochs = surrogateEpochs
+        configuration.maxPasses = maxPasses
+        configuration.seed = seed
+        eprint("crafting \(method.rawValue) poison for \(clean.count) images: eps \(eps), \(steps) steps of \(configuration.stepSize)")
+        let start = Date()
+        let report: (PoisonProgress) -> Void = { p in
+            eprint(String(format: "\r%@  %d/%d  loss %.4f   ", p.phase, p.done, p.total, p.loss), terminator: p.done == p.total ? "\n" : "")
+        }
+        let poisoned: LabeledImages
+        switch method {
+        case .adversarial:
+            let surrogate = Poisons.trainSurrogate(clean, configuration: configuration, onProgress: report)
+            eprint("surrogate accuracy on the clean training images: \(String(format: "%.4f", Trainer.accuracy(of: surrogate, on: clean)))")
+            poisoned = Poisons.adversarial(clean, surrogate: surrogate, configuration: configuration, onProgress: report)
+        case .unlearnable:
+            poisoned = Poisons.unlearnable(clean, configuration: configuration, onProgress: report)
+        }
+        let changes = zip(poisoned.pixels, clean.pixels).map { abs(Int($0) - Int($1)) }
+        let maxChange = changes.max() ?? 0
+        let meanChange = Double(changes.reduce(0, +)) / Double(max(changes.count, 1))
+        guard maxChange <= eps else {
+            throw ValidationError("internal error: a pixel moved by \(maxChange) levels, above --eps \(eps)")
+        }
+        try FashionMNIST.write(poisoned, as: .train, to: output)
+        let seconds = Date().timeIntervalSince(start)
+        let notes = """
+            method=\(method.rawValue)
+            images=\(clean.count)
+            eps=\(eps)
+            steps=\(steps)
+            step_size=\(configuration.stepSize)
+            surrogate_epochs=\(method == .adversarial ? surrogateEpochs : 0)
+            max_passes=\(method == .unlearnable ? maxPasses : 0)
+            seed=\(seed)
+            source=\(data.trainSource)
+            max_change=\(maxChange)
+            mean_abs_change=\(String(format: "%.4f", meanChange))
+            seconds=\(String(format: "%.1f", seconds))
+
+            """
+        try FileIO.writeAtomically(Array(notes.utf8), to: output + "/poison.txt")
+        print("wrote \(poisoned.count) poisoned images to \(output): max |change| \(maxChange), mean |change| \(String(format: "%.3f", meanChange)) levels, \(String(format: "%.0f", seconds)) s")
+    }
 }

@@ -1,4 +1,4 @@
-@testable import Datasets
+import Datasets
 import XCTest
 
 final class CIFAR10Tests: XCTestCase {

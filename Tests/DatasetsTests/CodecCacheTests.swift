@@ -1,4 +1,4 @@
-@testable import Datasets
+import Datasets
 import Foundation
 import Imaging
 import XCTest

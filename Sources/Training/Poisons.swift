@@ -1,0 +1,132 @@
+import Datasets
+import Tensors
+
+/// The two availability poisons of `sanitize poison` and their settings.
+public enum PoisonMethod: String, Sendable, CaseIterable {
+    /// Fowl et al. 2021, "Adversarial Examples Make Strong Poisons": class-targeted PGD against
+    /// a surrogate trained on clean data; every image is pushed towards class (y + 1) mod K.
+    case adversarial
+    /// Huang et al. 2021, "Unlearnable Examples": sample-wise error-minimising noise found by
+    /// the bi-level min-min procedure.
+    case unlearnable
+}
+
+/// Settings of a poison run; defaults are sized for two CPU cores (see TRAINING-NOTES.md).
+public struct PoisonConfiguration: Sendable {
+    /// L∞ budget in 8-bit levels (8 = ±8/255, the budget of both papers on CIFAR-10).
+    public var epsilon: Float = 8
+    /// PGD steps per image per pass. Fowl et al. use 250 and Huang et al. 20 per inner loop; 10
+    /// keeps a Fashion-MNIST pass within minutes on two cores.
+    public var steps: Int = 10
+    /// PGD step in 8-bit levels; eps/4 lets 10 steps cross the budget 2.5 times.
+    public var stepSize: Float = 2
+    /// Images per PGD batch.
+    public var batchSize: Int = 256
+    /// `adversarial`: epochs of clean training for the surrogate (standard recipe).
+    public var surrogateEpochs: Int = 2
+    /// `unlearnable`: at most this many passes over the data.
+    public var maxPasses: Int = 3
+    /// `unlearnable`: stop once the crafting model classifies at least this fraction of the
+    /// poisoned images correctly (Huang et al. stop at 99%).
+    public var stopAccuracy: Double = 0.99
+    /// Seeds the surrogate, the random starts and the batch order.
+    public var seed: UInt64 = 0
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Progress of a poison run, for the command line.
+public struct PoisonProgress: Sendable {
+    /// What is running: `surrogate`, `pgd` or `min-min pass N`.
+    public var phase: String
+    /// Images done and total in this phase.
+    public var done: Int, total: Int
+    /// The mean loss of the last batch (targeted or true-label cross-entropy), when known.
+    public var loss: Double
+}
+
+/// Crafting the poisons.
+public enum Poisons {
+    // MARK: - Adversarial poisoning (Fowl et al. 2021)
+
+    /// Class-targeted PGD: for each image, minimise the cross-entropy of the surrogate towards
+    /// class (y + 1) mod K within ±eps, starting from a uniform random point of the ball.
+    ///
+    /// Fowl et al. found class-targeted perturbations with a fixed class permutation to be the
+    /// strongest variant; the surrogate is a `SmallCNN` in inference mode.
+    public static func adversarial(_ clean: LabeledImages, surrogate: SmallCNN, configuration: PoisonConfiguration,
+                                   onProgress: (PoisonProgress) -> Void = { _ in }) -> LabeledImages {
+        var generator = SeededGenerator(seed: configuration.seed &+ 1)
+        var perturbation = Perturbation(clean: clean, epsilon: configuration.epsilon, randomStart: true, generator: &generator)
+        let all = Array(0 ..< clean.count)
+        for range in Batch.ranges(count: clean.count, size: configuration.batchSize) {
+            let indices = all[range]
+            let targets = indices.map { (Int(clean.labels[$0]) + 1) % clean.classCount }
+            var loss: Float = 0
+            for _ in 0 ..< configuration.steps {
+                let result = InputGradient.crossEntropy(model: surrogate, pixels: perturbation.perturbedPixels(indices), labels: targets)
+                loss = result.loss
+                perturbation.step(indices, gradient: result.gradient, stepSize: configuration.stepSize, direction: -1)
+            }
+            onProgress(PoisonProgress(phase: "pgd", done: range.upperBound, total: clean.count, loss: Double(loss) / Double(indices.count)))
+        }
+        return perturbation.poisoned()
+    }
+
+    /// Trains the surrogate of the adversarial poison on clean data with the standard recipe.
+    public static func trainSurrogate(_ clean: LabeledImages, configuration: PoisonConfiguration,
+                                      onProgress: (PoisonProgress) -> Void = { _ in }) -> SmallCNN {
+        let model = SmallCNN(height: clean.height, width: clean.width, channels: clean.channels,
+                             classCount: clean.classCount, seed: configuration.seed)
+        let trainer = Trainer(model: model, configuration: .standard(epochs: configuration.surrogateEpochs, seed: configuration.seed))
+        let perEpoch = (clean.count / 128) * 128
+        // The callbacks cannot throw, so neither can training.
+        _ = try? trainer.train(on: clean, test: clean.prefix(0), codecTest: nil, onStep: { p in
+            onProgress(PoisonProgress(phase: "surrogate epoch \(p.epoch)", done: p.step * 128, total: perEpoch, loss: p.loss))
+        }, onEpoch: { _ in })
+        return model
+    }
+
+    // MARK: - Unlearnable examples (Huang et al. 2021)
+
+    /// Sample-wise error-minimising noise by alternating minimisation (min-min).
+    ///
+    /// Huang et al. alternate 10 model steps on the perturbed data with 20 PGD steps on every
+    /// sample, until the model reaches 99% accuracy on the perturbed data. Here the two are
+    /// interleaved per batch, which costs one pass per outer round: for each batch (in a seeded
+    /// shuffled order), one Adam step of the crafting model on x + δ (training mode), then
+    /// `steps` PGD steps that *decrease* the true-label loss of that batch (inference mode).
+    /// After each pass the crafting model's accuracy on all of x + δ is measured; crafting stops
+    /// at `stopAccuracy` or after `maxPasses`. δ starts at zero.
+    public static func unlearnable(_ clean: LabeledImages, configuration: PoisonConfiguration,
+                                   onProgress: (PoisonProgress) -> Void = { _ in }) -> LabeledImages {
+        var generator = SeededGenerator(seed: configuration.seed &+ 2)
+        var perturbation = Perturbation(clean: clean, epsilon: configuration.epsilon, randomStart: false, generator: &generator)
+        let model = SmallCNN(height: clean.height, width: clean.width, channels: clean.channels,
+                             classCount: clean.classCount, seed: configuration.seed &+ 3)
+        let optimizer = Adam(parameters: model.parameters.map(\.tensor), learningRate: 1e-3)
+        for pass in 0 ..< configuration.maxPasses {
+            let order = EpochOrder.permutation(count: clean.count, seed: configuration.seed &+ 4, epoch: pass)
+            for range in Batch.ranges(count: clean.count, size: configuration.batchSize) {
+                let indices = order[range]
+                optimizer.zeroGradients()
+                let batch = perturbation.batch(indices)
+                model.logits(batch.images, training: true).crossEntropy(labels: batch.labels).backward()
+                optimizer.step()
+                var loss: Float = 0
+                for _ in 0 ..< configuration.steps {
+                    let result = InputGradient.crossEntropy(model: model, pixels: perturbation.perturbedPixels(indices), labels: batch.labels)
+                    loss = result.loss
+                    perturbation.step(indices, gradient: result.gradient, stepSize: configuration.stepSize, direction: -1)
+                }
+                onProgress(PoisonProgress(phase: "min-min pass \(pass + 1)", done: range.upperBound, total: clean.count,
+                                          loss: Double(loss) / Double(indices.count)))
+            }
+            let accuracy = Trainer.accuracy(of: model, on: perturbation.poisoned())
+            onProgress(PoisonProgress(phase: "min-min pass \(pass + 1) accuracy \(accuracy)", done: clean.count, total: clean.count, loss: 0))
+            if accuracy >= configuration.stopAccuracy { break }
+        }
+        return perturbation.poisoned()
+    }
+}
