@@ -1,2 +1,0 @@
-/// Placeholder until the training code lands.
-public enum TrainingPlaceholder {}
