@@ -2,15 +2,18 @@
 # Runs every benchmark and its anchor, one after the other, on this machine, and keeps the output.
 #
 # Usage: Scripts/bench-all.sh [OUT_DIR]        (default OUT_DIR: out/bench)
-# Needs the release build (Scripts/setup.sh) and, for the anchors, a virtualenv outside the repo
-# with torch, pillow, pytorch-msssim and numpy: PYTHON=/path/to/venv/bin/python (default
+# Needs the set-up machine (Scripts/setup.sh) and, for the anchors, a virtualenv outside the repo
+# with torch, pillow, pytorch-msssim, numpy and threadpoolctl: PYTHON=/path/to/venv/bin/python (default
 # /work/venv/bin/python). Run it on an idle machine; every figure is a median.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 out=${1:-out/bench}
 python=${PYTHON:-/work/venv/bin/python}
-bin=.build/release/sanitize
+# A plain release build of its own: `swift test -c release -Xswiftc -enable-testing` rebuilds
+# .build/release with testing enabled, which makes the kernels measurably slower.
+swift build -c release --scratch-path .build-bench --product sanitize >&2
+bin=.build-bench/release/sanitize
 mkdir -p "$out" out/anchors
 run() { local name=$1; shift; echo "== $name: $*" >&2; "$@" 2>&1 | tee "$out/$name.txt"; }
 
