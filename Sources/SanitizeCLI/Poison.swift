@@ -61,6 +61,7 @@ struct Poison: ParsableCommand {
         try FileIO.ensureDirectory(output)
         var clean = try data.dataset.load(.train, from: data.trainSource)
         if data.limit > 0 { clean = clean.prefix(data.limit) }
+        guard clean.count > 0 else { throw ValidationError("the training set (\(data.trainSource)) holds no images") }
         var configuration = PoisonConfiguration()
         configuration.epsilon = Float(eps)
         configuration.steps = steps
