@@ -61,6 +61,10 @@ struct Poison: ParsableCommand {
         try FileIO.ensureDirectory(output)
         var clean = try data.dataset.load(.train, from: data.trainSource)
         if data.limit > 0 { clean = clean.prefix(data.limit) }
+        guard clean.count > 0 else { throw ValidationError("the training set (\(data.trainSource)) holds no images") }
+        guard clean.height % 4 == 0, clean.width % 4 == 0 else {
+            throw ValidationError("images of \(clean.width)×\(clean.height) in \(data.trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
+        }
         var configuration = PoisonConfiguration()
         configuration.epsilon = Float(eps)
         configuration.steps = steps

@@ -165,6 +165,12 @@ struct DataOptions: ParsableArguments {
         var train = try dataset.load(.train, from: trainSource)
         if limit > 0 { train = train.prefix(limit) }
         let test = try dataset.load(.test, from: directory)
+        guard train.count > 0, test.count > 0 else {
+            throw ValidationError("the training set (\(trainSource)) holds \(train.count) images and the test set (\(directory)) \(test.count); both need at least one")
+        }
+        guard train.height % 4 == 0, train.width % 4 == 0 else {
+            throw ValidationError("images of \(train.width)×\(train.height) in \(trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
+        }
         guard train.height == test.height, train.width == test.width, train.channels == test.channels else {
             throw ValidationError("training images are \(train.width)×\(train.height)×\(train.channels) but test images are \(test.width)×\(test.height)×\(test.channels)")
         }

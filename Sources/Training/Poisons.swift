@@ -79,11 +79,13 @@ public enum Poisons {
                                       onProgress: (PoisonProgress) -> Void = { _ in }) -> SmallCNN {
         let model = SmallCNN(height: clean.height, width: clean.width, channels: clean.channels,
                              classCount: clean.classCount, seed: configuration.seed)
-        let trainer = Trainer(model: model, configuration: .standard(epochs: configuration.surrogateEpochs, seed: configuration.seed))
-        let perEpoch = (clean.count / 128) * 128
+        var recipe = TrainingConfiguration.standard(epochs: configuration.surrogateEpochs, seed: configuration.seed)
+        recipe.batchSize = max(1, min(recipe.batchSize, clean.count))
+        let trainer = Trainer(model: model, configuration: recipe)
+        let perEpoch = (clean.count / recipe.batchSize) * recipe.batchSize
         // The callbacks cannot throw, so neither can training.
         _ = try? trainer.train(on: clean, test: clean.prefix(0), codecTest: nil, onStep: { p in
-            onProgress(PoisonProgress(phase: "surrogate epoch \(p.epoch)", done: p.step * 128, total: perEpoch, loss: p.loss))
+            onProgress(PoisonProgress(phase: "surrogate epoch \(p.epoch)", done: p.step * recipe.batchSize, total: perEpoch, loss: p.loss))
         }, onEpoch: { _ in })
         return model
     }
