@@ -84,7 +84,7 @@ def main():
     torch.set_num_threads(args.threads)
     eps_list = [int(e) for e in args.eps.split(",")]
     settings = [("none", 0)]
-    for c in args.codec or ["jpeg:10,25,50,75,90", "webp:10,50,90", "jpeg2000:100,50,20,10"]:
+    for c in args.codec or ["jpeg:10,25,50,75,90", "webp:10,25,50,75,90", "jpeg2000:100,50,20,10"]:
         name, qs = c.split(":")
         settings += [(name, int(q)) for q in qs.split(",")]
 

@@ -5,7 +5,8 @@ import Imaging
 ///
 /// Images are 224×224 8-bit RGB (the model view of PROTOCOL §1). Gradients are of the
 /// cross-entropy loss with respect to the 0–255 pixel values, laid out like
-/// `RGBImage.pixels` (interleaved R, G, B, rows top to bottom).
+/// `RGBImage.pixels` (interleaved R, G, B, rows top to bottom). The sweep calls both methods
+/// from several threads at once, one image per call.
 public protocol Classifier {
     /// The number of classes, the length of every logits vector.
     var classCount: Int { get }

@@ -34,7 +34,8 @@ public struct SweepProgress: Sendable {
 /// classifier sees every decoded image; MS-SSIM and PSNR compare it with x0.
 ///
 /// Images are processed a batch at a time, so memory does not grow with the number of images.
-/// Codec round trips and metrics run on all cores; the classifier batches its own calls.
+/// Every image's preparation and every (image, eps, setting) job runs on one core, all cores
+/// busy at once, so the classifier must accept calls from several threads.
 public final class Sweep {
     /// The plan this sweep carries out.
     public let plan: SweepPlan
@@ -123,15 +124,23 @@ public final class Sweep {
         }
         guard !clean.isEmpty else { return ([], skipped) }
 
-        // The attacked label: ground truth when given, else the clean top-1.
-        let cleanLogits = try classifier.logits(clean)
-        let labels = names.indices.map { i in
-            plan.labels[names[i]] ?? plan.labels[(names[i] as NSString).lastPathComponent]
-                ?? Prediction(logits: cleanLogits[i]).label
+        // The attacked label (ground truth when given, else the clean top-1) and one input
+        // gradient per image, an image per core.
+        let given = names.map { plan.labels[$0] ?? plan.labels[($0 as NSString).lastPathComponent] }
+        let attacksAny = plan.epsilons.contains { $0 > 0 }
+        var prepared = [Result<(label: Int, gradient: [Float]), Swift.Error>?](repeating: nil, count: clean.count)
+        prepared.withUnsafeMutableBufferPointer { out in
+            eachOnOneCore(clean.count) { i in
+                out[i] = Result {
+                    let label = try given[i] ?? Prediction(logits: classifier.logits([clean[i]])[0]).label
+                    let gradient = attacksAny ? try classifier.inputGradients([clean[i]], labels: [label])[0]
+                        : [Float](repeating: 0, count: clean[i].pixels.count)
+                    return (label, gradient)
+                }
+            }
         }
-        let gradients = plan.epsilons.contains { $0 > 0 }
-            ? try classifier.inputGradients(clean, labels: labels)
-            : clean.map { [Float](repeating: 0, count: $0.pixels.count) }
+        let preparations = try prepared.map { try $0!.get() }
+        let labels = preparations.map(\.label)
 
         var jobs: [Job] = []
         for i in clean.indices {
@@ -143,18 +152,22 @@ public final class Sweep {
             }
         }
 
-        // Attack, sanitise and measure every job on all cores.
-        struct Seen { var image: RGBImage; var bytes: Int; var msssim: Double; var psnr: Double }
+        // Attack, sanitise, measure and classify every job, a job per core: a single image's
+        // forward pass on one core keeps its activations in cache and needs no synchronisation,
+        // which beats batching across both cores, and the codecs fill the gaps between passes.
+        struct Seen { var pixelCount: Int; var bytes: Int; var msssim: Double; var psnr: Double; var logits: [Float] }
         var seen = [Result<Seen, Swift.Error>?](repeating: nil, count: jobs.count)
         seen.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            eachOnOneCore(jobs.count) { j in
                 let job = jobs[j]
                 out[j] = Result {
-                    let adversarial = FGSM.perturb(clean[job.image], gradient: gradients[job.image], eps: job.eps)
+                    let x0 = clean[job.image]
+                    let adversarial = FGSM.perturb(x0, gradient: preparations[job.image].gradient, eps: job.eps)
                     let trip = try roundTrip(adversarial, job.setting)
-                    return Seen(image: trip.decoded, bytes: trip.bytes,
-                                msssim: try ImageQuality.msssim(clean[job.image], trip.decoded),
-                                psnr: try ImageQuality.psnr(clean[job.image], trip.decoded))
+                    return Seen(pixelCount: trip.decoded.pixelCount, bytes: trip.bytes,
+                                msssim: try ImageQuality.msssim(x0, trip.decoded),
+                                psnr: try ImageQuality.psnr(x0, trip.decoded),
+                                logits: try classifier.logits([trip.decoded])[0])
                 }
             }
         }
@@ -169,20 +182,14 @@ public final class Sweep {
             }
         }
         measured.removeAll { failed[$0.job.image] != nil }
-        let views = measured.map(\.seen.image)
-        var logits: [[Float]] = []
-        let chunk = 16
-        for start in stride(from: 0, to: views.count, by: chunk) {
-            logits += try classifier.logits(Array(views[start..<min(start + chunk, views.count)]))
-        }
 
         var rows = [[ResultRow]](repeating: [], count: clean.count)
-        for ((job, s), z) in zip(measured, logits) {
-            let p = Prediction(logits: z)
+        for (job, s) in measured {
+            let p = Prediction(logits: s.logits)
             rows[job.image].append(ResultRow(
                 image: names[job.image], label: labels[job.image], eps: job.eps,
                 codec: job.setting.codec.rawValue, quality: job.setting.quality,
-                bytes: s.bytes, bpp: 8 * Double(s.bytes) / Double(s.image.pixelCount),
+                bytes: s.bytes, bpp: 8 * Double(s.bytes) / Double(s.pixelCount),
                 pred: p.label, confidence: p.confidence, msssim: s.msssim, psnr: s.psnr))
         }
         for (i, reason) in failed.sorted(by: { $0.key < $1.key }) {
@@ -190,5 +197,17 @@ public final class Sweep {
             rows[i] = []
         }
         return (rows.filter { !$0.isEmpty }, skipped)
+    }
+}
+
+/// Runs `body(0..<count)` with every call on one core and all cores busy: a kernel that would
+/// itself spread over the cores runs serially inside a call (libdispatch runs a nested
+/// `concurrentPerform` inline once the cores are taken). A single call runs unnested, so it can
+/// still use every core.
+func eachOnOneCore(_ count: Int, _ body: (Int) -> Void) {
+    if count == 1 {
+        body(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 }

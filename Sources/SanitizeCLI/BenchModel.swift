@@ -98,6 +98,14 @@ struct BenchModel: ParsableCommand {
             let timing = try median { _ = try model.logits(extra) }
             print("forward, batch \(batch)".padding(36) + String(format: "%9.2f", timing.wall / Double(batch))
                   + String(format: "   (CPU %.2f ms/img)", timing.cpu / Double(batch)))
+            let streams = ProcessInfo.processInfo.activeProcessorCount
+            let split = try median {
+                DispatchQueue.concurrentPerform(iterations: streams) { s in
+                    _ = try? model.logits(Array(extra[(s * batch / streams)..<((s + 1) * batch / streams)]))
+                }
+            }
+            print("forward, \(streams) streams of batch \(batch / streams)".padding(36) + String(format: "%9.2f", split.wall / Double(batch))
+                  + String(format: "   (CPU %.2f ms/img)", split.cpu / Double(batch)))
         }
         if layers { printLayers(model) }
         if anchors.isEmpty && !python.isEmpty {

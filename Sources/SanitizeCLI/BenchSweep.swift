@@ -9,7 +9,7 @@ struct BenchSweep: ParsableCommand {
         commandName: "sweep",
         abstract: "Time the evaluate sweep per row against the same sweep in PyTorch + Pillow + pytorch_msssim.",
         discussion: """
-            Runs the issue's sweep — eps 0,1,2,4,8,16 × (none + jpeg 10,25,50,75,90 + webp 10,50,90 \
+            Runs the issue's sweep — eps 0,1,2,4,8,16 × (none + jpeg 10,25,50,75,90 + webp 10,25,50,75,90 \
             + jpeg2000 100,50,20,10) — over the images --repeats times into a temporary folder and \
             prints the median wall time per row. The anchor is Scripts/reference/sweep_python.py, \
             the same experiment in the Python stack with 2 threads, run with --python on the same \
@@ -35,7 +35,7 @@ struct BenchSweep: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try ["jpeg:10,25,50,75,90", "webp:10,50,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
+        let settings = try ["jpeg:10,25,50,75,90", "webp:10,25,50,75,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
         let plan = try SweepPlan(epsilons: [0, 1, 2, 4, 8, 16], settings: settings, weights: "bench")
         let images = try ImageList.expand(inputs)
         let classifier = try model.load()
