@@ -80,6 +80,8 @@ def main():
     ap.add_argument("--eps", default="0,1,2,4,8,16")
     ap.add_argument("--codec", action="append", default=[])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--float64", action="store_true",
+                    help="run the model in float64: the precision floor against which float32 pipelines differ")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     eps_list = [int(e) for e in args.eps.split(",")]
@@ -88,7 +90,8 @@ def main():
         name, qs = c.split(":")
         settings += [(name, int(q)) for q in qs.split(",")]
 
-    sd = {k: v.float() for k, v in torch.load(PTH, map_location="cpu").items() if v.dtype == torch.float32}
+    dtype = torch.float64 if args.float64 else torch.float32
+    sd = {k: v.to(dtype) for k, v in torch.load(PTH, map_location="cpu").items() if v.dtype == torch.float32}
     names = sorted(n for n in os.listdir(args.images) if not n.startswith("."))
     rows, times = [], []
     for name in names:
@@ -96,7 +99,7 @@ def main():
         with Image.open(os.path.join(args.images, name)) as im:
             x0 = model_view(im)
         a0 = np.asarray(x0, dtype=np.uint8)
-        x = torch.from_numpy(a0.copy()).permute(2, 0, 1)[None].float().requires_grad_(True)
+        x = torch.from_numpy(a0.copy()).permute(2, 0, 1)[None].to(dtype).requires_grad_(True)
         logits = efficientnet_lite0(x, sd)
         label = int(logits.argmax(dim=1))
         F.cross_entropy(logits, torch.tensor([label])).backward()
@@ -113,7 +116,7 @@ def main():
                 sizes.append(n)
             batch = torch.from_numpy(np.stack(seen)).permute(0, 3, 1, 2).float()
             with torch.no_grad():
-                probs = torch.softmax(efficientnet_lite0(batch, sd), dim=1)
+                probs = torch.softmax(efficientnet_lite0(batch.to(dtype), sd), dim=1)
             ssims = ms_ssim(batch, ref.expand_as(batch), data_range=255, size_average=False)
             for k, (codec, q) in enumerate(settings):
                 p, pred = probs[k].max(dim=0)

@@ -40,6 +40,10 @@ struct Attack: ParsableCommand {
     @Option(name: .customLong("figure-codec"), help: "The codec setting that sanitises the figure's last panel.")
     var figureCodec: String = "jpeg:50"
 
+    @Option(name: .customLong("save-gradient"),
+            help: "Also write ∇ₓ CE(f(x0), y) and the clean logits as raw little-endian float32 (224×224×3 HWC, then 1000).")
+    var saveGradient: String?
+
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
@@ -55,11 +59,16 @@ struct Attack: ParsableCommand {
         let budget = eps ?? FGSM.budget(bits: epsBits!)
         let clean = try ModelView.apply(ImageFile.read(image))
         let classifier = try model.load()
-        let cleanPrediction = Prediction(logits: try classifier.logits([clean])[0])
+        let cleanLogits = try classifier.logits([clean])[0]
+        let cleanPrediction = Prediction(logits: cleanLogits)
         let y = label ?? cleanPrediction.label
         let gradient = try classifier.inputGradients([clean], labels: [y])[0]
         let adversarial = FGSM.perturb(clean, gradient: gradient, eps: budget)
         try ImageFile.writePNG(adversarial, to: output)
+        if let saveGradient {
+            let values = gradient + cleanLogits
+            try ImageFile.writeBytes(values.withUnsafeBytes { Array($0) }, to: saveGradient)
+        }
 
         let adversarialPrediction = Prediction(logits: try classifier.logits([adversarial])[0])
         let distance = Perturbation(clean: clean, adversarial: adversarial)
