@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Plots of a sweep's summary CSV (issue 5), with matplotlib.
+"""Plots of a sweep's summary CSV, or of a poison sweep's table, with matplotlib.
 
 Usage: python3 Scripts/plot.py SUMMARY.csv [OUT_DIR]
+       python3 Scripts/plot.py poison-sweep.csv [OUT_DIR]
+
+For a poison sweep (Scripts/poison-sweep.sh) it writes poison-sweep.png: the clean-test accuracy
+of every (poison, codec, quality) run as grouped bars, one group per codec setting and one bar per
+training set, with the clean set's no-codec accuracy as a dashed line.
 
 Writes three PNGs next to the summary (or into OUT_DIR):
   accuracy-vs-quality.png  accuracy against the codec parameter, one panel per codec, one line per eps
@@ -41,13 +46,58 @@ def series(rows, codec, eps, x, y):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+POISON_HEADER = "poison,eps,codec,quality,epochs,seed,test_accuracy,test_accuracy_best,train_accuracy,seconds"
+
+
+def plot_poison_sweep(path, out):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    settings = []
+    for r in rows:
+        key = "none" if r["codec"] == "none" else f"{r['codec']}:{r['quality']}"
+        r["setting"] = key
+        if key not in settings:
+            settings.append(key)
+    poisons = []
+    for r in rows:
+        label = "clean" if r["poison"] == "none" else f"{r['poison']} (eps {r['eps']})"
+        r["label"] = label
+        if label not in poisons:
+            poisons.append(label)
+    acc = {(r["label"], r["setting"]): float(r["test_accuracy"]) for r in rows}
+    width = 0.8 / len(poisons)
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(settings) + 2), 4.2))
+    for i, p in enumerate(poisons):
+        xs = [k + (i - (len(poisons) - 1) / 2) * width for k, s in enumerate(settings) if (p, s) in acc]
+        ys = [acc[(p, s)] for s in settings if (p, s) in acc]
+        ax.bar(xs, ys, width=width, label=p)
+    if ("clean", "none") in acc:
+        ax.axhline(acc[("clean", "none")], color="gray", linestyle="--", linewidth=0.8, label="clean, no codec")
+    ax.set_xticks(range(len(settings)))
+    ax.set_xticklabels(["no codec" if s == "none" else s for s in settings], rotation=30, ha="right")
+    ax.set_ylabel("clean-test accuracy")
+    ax.set_ylim(0, 1)
+    epochs = sorted({r["epochs"] for r in rows})
+    ax.set_title(f"Training on poisoned Fashion-MNIST, sanitised by each codec ({'/'.join(epochs)} epochs)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    target = os.path.join(out, "poison-sweep.png")
+    fig.savefig(target, dpi=110)
+    print(f"wrote {target}")
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 64
-    rows = read(argv[1])
     out = argv[2] if len(argv) > 2 else os.path.dirname(os.path.abspath(argv[1]))
     os.makedirs(out, exist_ok=True)
+    with open(argv[1], newline="") as f:
+        header = f.readline().strip()
+    if header == POISON_HEADER:
+        return plot_poison_sweep(argv[1], out)
+    rows = read(argv[1])
     epsilons = sorted({r["eps"] for r in rows})
     codecs = [c for c in CODECS if any(r["codec"] == c for r in rows)]
     baseline = {r["eps"]: r for r in rows if r["codec"] == "none"}

@@ -15,8 +15,8 @@
 #   TRAIN_ARGS  extra arguments for `sanitize train`
 #
 # Output: OUT_DIR/poison-sweep.csv with the header
-#   poison,codec,quality,epochs,seed,test_accuracy,test_accuracy_best,train_accuracy,seconds
-# where test_accuracy is the clean-test accuracy after the last epoch. Each row is appended
+#   poison,eps,codec,quality,epochs,seed,test_accuracy,test_accuracy_best,train_accuracy,seconds
+# (eps is 0 for the clean set) where test_accuracy is the clean-test accuracy after the last epoch. Each row is appended
 # only after its run finished; re-running skips rows already present (resume after a kill).
 set -euo pipefail
 
@@ -33,7 +33,7 @@ TRAIN_ARGS=${TRAIN_ARGS:-}
 [[ -x "$SANITIZE" ]] || { echo "error: $SANITIZE not found; run: swift build -c release" >&2; exit 1; }
 mkdir -p "$OUT/sets" "$OUT/logs" "$OUT/models"
 TABLE="$OUT/poison-sweep.csv"
-HEADER="poison,codec,quality,epochs,seed,test_accuracy,test_accuracy_best,train_accuracy,seconds"
+HEADER="poison,eps,codec,quality,epochs,seed,test_accuracy,test_accuracy_best,train_accuracy,seconds"
 if [[ -f "$TABLE" ]]; then
     [[ "$(head -n 1 "$TABLE")" == "$HEADER" ]] || { echo "error: $TABLE has a different header; move it away" >&2; exit 1; }
 else
@@ -42,6 +42,7 @@ fi
 
 for poison in $POISONS; do
     train_dir=()
+    poison_eps=0
     if [[ "$poison" != none ]]; then
         set_dir="$OUT/sets/$poison-eps$EPS"
         if [[ ! -f "$set_dir/train-labels-idx1-ubyte.gz" ]]; then
@@ -51,16 +52,17 @@ for poison in $POISONS; do
                 --output "$set_dir" $POISON_ARGS
         fi
         train_dir=(--train-dir "$set_dir")
+        poison_eps=$EPS
     fi
     for setting in $CODECS; do
         codec=${setting%%:*}
         quality=0
         [[ "$setting" == *:* ]] && quality=${setting#*:}
-        if grep -q "^$poison,$codec,$quality,$EPOCHS,$SEED," "$TABLE"; then
+        if grep -q "^$poison,$poison_eps,$codec,$quality,$EPOCHS,$SEED," "$TABLE"; then
             echo "== skip $poison $setting (done)" >&2
             continue
         fi
-        name="$poison-${codec}_$quality"
+        name="$poison-eps$poison_eps-${codec}_$quality"
         echo "== train $poison $setting" >&2
         codec_args=()
         [[ "$codec" != none ]] && codec_args=(--codec "$setting")
@@ -71,7 +73,7 @@ for poison in $POISONS; do
         # Last epoch's clean-test accuracy, the best epoch's, last train accuracy, total seconds.
         row=$(awk -F, 'NR > 1 { last = $4; if ($4 > best) best = $4; train = $3; secs += $6 }
                        END { printf "%s,%s,%s,%.1f", last, best, train, secs }' "$OUT/logs/$name.csv")
-        echo "$poison,$codec,$quality,$EPOCHS,$SEED,$row" >> "$TABLE"
+        echo "$poison,$poison_eps,$codec,$quality,$EPOCHS,$SEED,$row" >> "$TABLE"
     done
 done
 echo "wrote $TABLE" >&2

@@ -13,7 +13,9 @@ struct Poison: ParsableCommand {
         discussion: """
             adversarial: Fowl et al. 2021, class-targeted PGD (towards class y+1 mod 10) against a \
             surrogate SmallCNN trained on the clean set. unlearnable: Huang et al. 2021, \
-            sample-wise error-minimising noise by min-min, interleaved per batch. Both stay \
+            sample-wise error-minimising noise by min-min: rounds of --model-steps training batches \
+            of a crafting SmallCNN, then --steps PGD steps on every sample, until the crafting \
+            model fits 99% of the noisy set or --max-rounds. Both stay \
             within an L-infinity budget of --eps 8-bit levels. The output folder holds \
             train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (train on it with \
             'sanitize train --train-dir DIR') and poison.txt with the settings.
@@ -27,17 +29,20 @@ struct Poison: ParsableCommand {
     @Option(help: "L-infinity budget in 8-bit levels (8 means ±8/255).")
     var eps: Int = 8
 
-    @Option(help: "PGD steps per image per pass.")
-    var steps: Int = 10
+    @Option(help: "PGD steps per image (adversarial: in all; unlearnable: per round). Default: adversarial 100, unlearnable 20.")
+    var steps: Int?
 
-    @Option(name: .customLong("step-size"), help: "PGD step in 8-bit levels; default eps/4.")
+    @Option(name: .customLong("step-size"), help: "PGD step in 8-bit levels. Default: adversarial eps/10, unlearnable eps/10 (Huang et al.).")
     var stepSize: Float?
 
     @Option(name: .customLong("surrogate-epochs"), help: "adversarial: epochs of clean training for the surrogate.")
     var surrogateEpochs: Int = 2
 
-    @Option(name: .customLong("max-passes"), help: "unlearnable: at most this many min-min passes over the data (stops early at 99% crafting accuracy).")
-    var maxPasses: Int = 3
+    @Option(name: .customLong("max-rounds"), help: "unlearnable: at most this many min-min rounds (stops early at 99% crafting accuracy).")
+    var maxRounds: Int = 10
+
+    @Option(name: .customLong("model-steps"), help: "unlearnable: training batches of the crafting model per round (Huang et al.: 10).")
+    var modelSteps: Int = 10
 
     @Option(help: "Seed for the surrogate or crafting model, the random starts and the batch order.")
     var seed: UInt64 = 0
@@ -51,10 +56,11 @@ struct Poison: ParsableCommand {
             throw ValidationError("--dataset \(data.dataset.rawValue): poisoned sets are written as gzip'd IDX, so only fashion-mnist is supported")
         }
         guard (1 ... 255).contains(eps) else { throw ValidationError("--eps must be in 1…255, got \(eps)") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let stepSize, !(stepSize > 0 && stepSize.isFinite) { throw ValidationError("--step-size must be positive, got \(stepSize)") }
         guard surrogateEpochs >= 1 else { throw ValidationError("--surrogate-epochs must be at least 1, got \(surrogateEpochs)") }
-        guard maxPasses >= 1 else { throw ValidationError("--max-passes must be at least 1, got \(maxPasses)") }
+        guard maxRounds >= 1 else { throw ValidationError("--max-rounds must be at least 1, got \(maxRounds)") }
+        guard modelSteps >= 1 else { throw ValidationError("--model-steps must be at least 1, got \(modelSteps)") }
     }
 
     func run() throws {
@@ -67,10 +73,12 @@ struct Poison: ParsableCommand {
         }
         var configuration = PoisonConfiguration()
         configuration.epsilon = Float(eps)
+        let steps = self.steps ?? (method == .adversarial ? 100 : 20)
         configuration.steps = steps
-        configuration.stepSize = stepSize ?? Float(eps) / 4
+        configuration.stepSize = stepSize ?? Float(eps) / 10
         configuration.surrogateEpochs = surrogateEpochs
-        configuration.maxPasses = maxPasses
+        configuration.maxRounds = maxRounds
+        configuration.modelSteps = modelSteps
         configuration.seed = seed
         eprint("crafting \(method.rawValue) poison for \(clean.count) images: eps \(eps), \(steps) steps of \(configuration.stepSize)")
         let start = Date()
@@ -101,7 +109,8 @@ struct Poison: ParsableCommand {
             steps=\(steps)
             step_size=\(configuration.stepSize)
             surrogate_epochs=\(method == .adversarial ? surrogateEpochs : 0)
-            max_passes=\(method == .unlearnable ? maxPasses : 0)
+            max_rounds=\(method == .unlearnable ? maxRounds : 0)
+            model_steps=\(method == .unlearnable ? modelSteps : 0)
             seed=\(seed)
             source=\(data.trainSource)
             max_change=\(maxChange)

@@ -24,8 +24,10 @@ public struct PoisonConfiguration: Sendable {
     public var batchSize: Int = 256
     /// `adversarial`: epochs of clean training for the surrogate (standard recipe).
     public var surrogateEpochs: Int = 2
-    /// `unlearnable`: at most this many passes over the data.
-    public var maxPasses: Int = 3
+    /// `unlearnable`: at most this many rounds of (model steps, then PGD on every sample).
+    public var maxRounds: Int = 10
+    /// `unlearnable`: Adam steps of the crafting model on x + δ per round (Huang et al.: 10).
+    public var modelSteps: Int = 10
     /// `unlearnable`: stop once the crafting model classifies at least this fraction of the
     /// poisoned images correctly (Huang et al. stop at 99%).
     public var stopAccuracy: Double = 0.99
@@ -92,15 +94,14 @@ public enum Poisons {
 
     // MARK: - Unlearnable examples (Huang et al. 2021)
 
-    /// Sample-wise error-minimising noise by alternating minimisation (min-min).
+    /// Sample-wise error-minimising noise by alternating minimisation (min-min), as Huang et al.
+    /// run it: each round trains the crafting model for `modelSteps` batches of x + δ (training
+    /// mode, Adam), then takes `steps` PGD steps on every sample that *decrease* its true-label
+    /// loss (inference mode). Rounds stop once the crafting model classifies `stopAccuracy` of
+    /// x + δ correctly, or after `maxRounds`. δ starts at zero.
     ///
-    /// Huang et al. alternate 10 model steps on the perturbed data with 20 PGD steps on every
-    /// sample, until the model reaches 99% accuracy on the perturbed data. Here the two are
-    /// interleaved per batch, which costs one pass per outer round: for each batch (in a seeded
-    /// shuffled order), one Adam step of the crafting model on x + δ (training mode), then
-    /// `steps` PGD steps that *decrease* the true-label loss of that batch (inference mode).
-    /// After each pass the crafting model's accuracy on all of x + δ is measured; crafting stops
-    /// at `stopAccuracy` or after `maxPasses`. δ starts at zero.
+    /// Because the model only ever sees a few batches before δ adapts to it, δ becomes the
+    /// easiest feature to learn, which is what makes the examples unlearnable.
     public static func unlearnable(_ clean: LabeledImages, configuration: PoisonConfiguration,
                                    onProgress: (PoisonProgress) -> Void = { _ in }) -> LabeledImages {
         var generator = SeededGenerator(seed: configuration.seed &+ 2)
@@ -108,25 +109,41 @@ public enum Poisons {
         let model = SmallCNN(height: clean.height, width: clean.width, channels: clean.channels,
                              classCount: clean.classCount, seed: configuration.seed &+ 3)
         let optimizer = Adam(parameters: model.parameters.map(\.tensor), learningRate: 1e-3)
-        for pass in 0 ..< configuration.maxPasses {
-            let order = EpochOrder.permutation(count: clean.count, seed: configuration.seed &+ 4, epoch: pass)
-            for range in Batch.ranges(count: clean.count, size: configuration.batchSize) {
-                let indices = order[range]
+        let modelBatch = min(128, clean.count)
+        var cycle = 0, order = EpochOrder.permutation(count: clean.count, seed: configuration.seed &+ 4, epoch: 0), cursor = 0
+        let all = Array(0 ..< clean.count)
+        for round in 1 ... max(1, configuration.maxRounds) {
+            var modelLoss: Float = 0
+            for _ in 0 ..< configuration.modelSteps {
+                if cursor + modelBatch > order.count {
+                    cycle += 1
+                    order = EpochOrder.permutation(count: clean.count, seed: configuration.seed &+ 4, epoch: cycle)
+                    cursor = 0
+                }
+                let batch = perturbation.batch(order[cursor ..< cursor + modelBatch])
+                cursor += modelBatch
                 optimizer.zeroGradients()
-                let batch = perturbation.batch(indices)
-                model.logits(batch.images, training: true).crossEntropy(labels: batch.labels).backward()
+                let loss = model.logits(batch.images, training: true).crossEntropy(labels: batch.labels)
+                loss.backward()
                 optimizer.step()
+                modelLoss = loss.item
+            }
+            onProgress(PoisonProgress(phase: "min-min round \(round) model", done: clean.count, total: clean.count,
+                                      loss: Double(modelLoss)))
+            for range in Batch.ranges(count: clean.count, size: configuration.batchSize) {
+                let indices = all[range]
+                let labels = indices.map { Int(clean.labels[$0]) }
                 var loss: Float = 0
                 for _ in 0 ..< configuration.steps {
-                    let result = InputGradient.crossEntropy(model: model, pixels: perturbation.perturbedPixels(indices), labels: batch.labels)
+                    let result = InputGradient.crossEntropy(model: model, pixels: perturbation.perturbedPixels(indices), labels: labels)
                     loss = result.loss
                     perturbation.step(indices, gradient: result.gradient, stepSize: configuration.stepSize, direction: -1)
                 }
-                onProgress(PoisonProgress(phase: "min-min pass \(pass + 1)", done: range.upperBound, total: clean.count,
+                onProgress(PoisonProgress(phase: "min-min round \(round) noise", done: range.upperBound, total: clean.count,
                                           loss: Double(loss) / Double(indices.count)))
             }
             let accuracy = Trainer.accuracy(of: model, on: perturbation.poisoned())
-            onProgress(PoisonProgress(phase: "min-min pass \(pass + 1) accuracy \(accuracy)", done: clean.count, total: clean.count, loss: 0))
+            onProgress(PoisonProgress(phase: "min-min round \(round) accuracy \(accuracy)", done: clean.count, total: clean.count, loss: 0))
             if accuracy >= configuration.stopAccuracy { break }
         }
         return perturbation.poisoned()

@@ -70,4 +70,33 @@ final class PerturbationTests: XCTestCase {
         let change = zip(poisoned.pixels, sample.pixels).map { abs(Int($0) - Int($1)) }.max()!
         XCTAssertLessThanOrEqual(change, 32)
     }
+
+    /// Error-minimising noise must be what its name says: a fresh SmallCNN fits x + δ faster than
+    /// x, within the same training steps. eps = 32 levels, for the reason given above.
+    func testUnlearnableNoiseIsEasierToFitThanTheImages() throws {
+        let sample = try FashionMNIST.load(.test).prefix(512)
+        var configuration = PoisonConfiguration()
+        configuration.epsilon = 32
+        configuration.stepSize = 3.2
+        configuration.maxRounds = 3
+        let poisoned = Poisons.unlearnable(sample, configuration: configuration)
+        let change = zip(poisoned.pixels, sample.pixels).map { abs(Int($0) - Int($1)) }
+        XCTAssertLessThanOrEqual(change.max()!, 32)
+        XCTAssertGreaterThan(change.reduce(0, +), 0)
+
+        func lossAfterTraining(_ images: LabeledImages) -> Double {
+            let model = SmallCNN(height: 28, width: 28, channels: 1, classCount: 10, seed: 7)
+            let trainer = Trainer(model: model, configuration: .standard(epochs: 1, seed: 7))
+            var epochLoss = 0.0
+            for _ in 0 ..< 3 {
+                let ranges = Batch.ranges(count: images.count, size: 64)
+                epochLoss = ranges.reduce(0.0) { total, range in
+                    total + Double(trainer.step(Batch.make(images, indices: Array(range)[...]), rate: 1e-3).loss)
+                } / Double(ranges.count)
+            }
+            return epochLoss
+        }
+        let clean = lossAfterTraining(sample), noisy = lossAfterTraining(poisoned)
+        XCTAssertLessThan(noisy, 0.5 * clean, "mean loss of the third epoch: clean \(clean), unlearnable \(noisy)")
+    }
 }
