@@ -52,18 +52,11 @@ POISON_HEADER = "poison,eps,codec,quality,epochs,seed,test_accuracy,test_accurac
 def plot_poison_sweep(path, out):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    settings = []
     for r in rows:
-        key = "none" if r["codec"] == "none" else f"{r['codec']}:{r['quality']}"
-        r["setting"] = key
-        if key not in settings:
-            settings.append(key)
-    poisons = []
-    for r in rows:
-        label = "clean" if r["poison"] == "none" else f"{r['poison']} (eps {r['eps']})"
-        r["label"] = label
-        if label not in poisons:
-            poisons.append(label)
+        r["setting"] = "none" if r["codec"] == "none" else f"{r['codec']}:{r['quality']}"
+        r["label"] = "clean" if r["poison"] == "none" else f"{r['poison']} (eps {r['eps']})"
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    poisons = list(dict.fromkeys(r["label"] for r in rows))
     acc = {(r["label"], r["setting"]): float(r["test_accuracy"]) for r in rows}
     width = 0.8 / len(poisons)
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(settings) + 2), 4.2))
