@@ -167,42 +167,14 @@ struct BenchModel: ParsableCommand {
     /// Runs the PyTorch anchor script and reads its last line (JSON); empty on any failure, which
     /// is reported on stderr.
     private func runAnchor() -> [String: Double] {
-        guard let script = Self.findScript("Scripts/anchors/efficientnet_torch.py") else {
-            FileHandle.standardError.write(Data("warning: Scripts/anchors/efficientnet_torch.py not found\n".utf8))
-            return [:]
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--runs", "\(runs)", "--json"]
-        let output = Pipe()
-        process.standardOutput = output
-        do {
-            try process.run()
-        } catch {
-            FileHandle.standardError.write(Data("warning: cannot run \(python): \(error)\n".utf8))
-            return [:]
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+        guard let text = PythonAnchor.run(python: python, script: "Scripts/anchors/efficientnet_torch.py",
+                                          arguments: ["--runs", "\(runs)", "--json"]) else { return [:] }
+        guard let last = text.split(separator: "\n").last,
               let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Double] else {
-            FileHandle.standardError.write(Data("warning: the PyTorch anchor failed (status \(process.terminationStatus))\n".utf8))
+            FileHandle.standardError.write(Data("warning: the PyTorch anchor printed no JSON line\n".utf8))
             return [:]
         }
         return object
-    }
-
-    /// `relative` under the current directory or one of its parents, if it exists.
-    private static func findScript(_ relative: String) -> String? {
-        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
-        while true {
-            let candidate = directory.appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { return nil }
-            directory = parent
-        }
     }
 }
 

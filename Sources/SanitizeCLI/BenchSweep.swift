@@ -67,16 +67,8 @@ struct BenchSweep: ParsableCommand {
 
     /// Runs Scripts/reference/sweep_python.py and reads its "median … ms per row" line.
     private func pythonAnchor(folder: String, scratch: URL) throws -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["Scripts/reference/sweep_python.py", folder, scratch.appendingPathComponent("python.csv").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard let range = text.range(of: #"median ([0-9.]+) ms per row"#, options: .regularExpression) else { return nil }
-        return Double(text[range].split(separator: " ")[1])
+        let text = PythonAnchor.run(python: python, script: "Scripts/reference/sweep_python.py",
+                                    arguments: [folder, scratch.appendingPathComponent("python.csv").path])
+        return text.flatMap { PythonAnchor.number(after: "median ", in: $0) }
     }
 }
