@@ -26,7 +26,5 @@ run conv-torch "$python" Scripts/anchors/conv_torch.py out/anchors/conv_torch.js
 run kernels "$bin" bench kernels --anchors out/anchors
 run model "$bin" bench model --python "$python"
 run sweep "$bin" bench sweep Fixtures/images --python "$python"
-if "$bin" bench train --help >/dev/null 2>&1 && ! "$bin" bench train --help | grep -q "Not built yet"; then
-    run train "$bin" bench train
-fi
+run train "$bin" bench train --python "$python"
 echo "outputs in $out/" >&2

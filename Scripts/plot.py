@@ -59,7 +59,7 @@ def plot_poison_sweep(path, out):
     poisons = list(dict.fromkeys(r["label"] for r in rows))
     acc = {(r["label"], r["setting"]): float(r["test_accuracy"]) for r in rows}
     width = 0.8 / len(poisons)
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(settings) + 2), 4.2))
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(settings) + 4), 4.2))
     for i, p in enumerate(poisons):
         xs = [k + (i - (len(poisons) - 1) / 2) * width for k, s in enumerate(settings) if (p, s) in acc]
         ys = [acc[(p, s)] for s in settings if (p, s) in acc]
@@ -72,7 +72,7 @@ def plot_poison_sweep(path, out):
     ax.set_ylim(0, 1)
     epochs = sorted({r["epochs"] for r in rows})
     ax.set_title(f"Training on poisoned Fashion-MNIST, sanitised by each codec ({'/'.join(epochs)} epochs)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     target = os.path.join(out, "poison-sweep.png")
     fig.savefig(target, dpi=110)
