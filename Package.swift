@@ -1,24 +1,37 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Hot numeric code is compiled without overflow and bounds checks in release builds,
-/// and for the AVX2 + FMA machines the benchmarks are run on.
-let fastMath: [SwiftSetting] = [
+/// The hot numeric targets (`_Kernels`, `Tensors`) are compiled without overflow and bounds
+/// checks in release builds. Every other target keeps `-O`, so each check on user input (a
+/// `precondition` or a thrown error) survives the optimiser; the numeric targets check their
+/// arguments with `require`, which `-Ounchecked` keeps.
+let unchecked: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]
 
-/// The kernels are compiled for AVX2 + FMA in every configuration (so tests run the same code
-/// paths as benchmarks): Swift's `-target-cpu haswell` makes `SIMD8<Float>` use ymm registers
-/// and `addingProduct` emit vfmadd (checked in the assembly with Swift 6.3.1; `-Xcc -mavx2 -Xcc -mfma`
-/// enables the same instructions but not the scheduling model).
-let kernelMath: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+#if arch(x86_64)
+/// On x86-64 the kernels are compiled for AVX2 + FMA in every configuration (so tests run the
+/// same code paths as benchmarks): Swift's `-target-cpu haswell` makes `SIMD8<Float>` use ymm
+/// registers and `addingProduct` emit vfmadd (`-Xcc -mavx2 -Xcc -mfma` enables the same
+/// instructions but not the scheduling model). Other architectures build with their defaults.
+let vectorISA: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+/// MS-SSIM's C-level vector flags, on x86-64 only.
+let metricsISA: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(configuration: .release)),
+    .define("METRICS_FMA", .when(configuration: .release)),
 ]
+#else
+let vectorISA: [SwiftSetting] = []
+let metricsISA: [SwiftSetting] = []
+#endif
+
+/// Whole-module optimisation for the other release targets (checks kept).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "sanitize",
-    platforms: [.macOS(.v13)],
+    // Built and tested on Linux (x86-64, glibc). The POSIX code has Darwin branches, but macOS
+    // is not tested; no platform minimum is claimed.
     products: [
         .executable(name: "sanitize", targets: ["SanitizeCLI"]),
         /// Exposed so that the libFuzzer package in Fuzz/ can link the decoders.
@@ -26,6 +39,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // MARK: - System libraries (real C codecs)
@@ -50,33 +64,35 @@ let package = Package(
         .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG"]),
 
         // MARK: - Swift libraries
+        /// The package's plumbing, one home each: atomic writes, checked file reads, paths that are
+        /// not UTF-8, the parallel-for, softmax, CSV, output checks and locks, SHA-256.
+        .target(name: "_Support", dependencies: [.product(name: "CSV", package: "CSV.swift")],
+                swiftSettings: optimized),
         /// RGB images, format sniffing, decoding, PNG writing, codec round trips, the model view.
-        .target(name: "Imaging", dependencies: ["_CodecShims", "CJPEGTurbo", "CWebP", "COpenJPEG", "CPNG"]),
+        .target(name: "Imaging", dependencies: ["_Support", "_CodecShims", "CJPEGTurbo", "CWebP", "COpenJPEG", "CPNG"]),
         /// MS-SSIM, SSIM and PSNR.
-        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: fastMath + [
-                    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(configuration: .release)),
-                    .define("METRICS_FMA", .when(configuration: .release)),
+        .target(name: "Metrics", dependencies: ["_Support", "Imaging"], swiftSettings: optimized + metricsISA + [
                     // SIMD code is ~1000× slower unoptimised; the tests would take minutes in debug.
                     .unsafeFlags(["-O"], .when(configuration: .debug)),
                 ]),
         /// SIMD, cache-blocked, multi-core float kernels on raw buffers (GEMM, convolution).
-        .target(name: "_Kernels", swiftSettings: kernelMath),
+        .target(name: "_Kernels", dependencies: ["_Support"], swiftSettings: vectorISA + unchecked),
         /// The Tensor type, reverse-mode autodiff, modules, optimizers and safetensors.
-        .target(name: "Tensors", dependencies: ["_Kernels"], swiftSettings: fastMath),
+        .target(name: "Tensors", dependencies: ["_Support", "_Kernels"], swiftSettings: unchecked),
         /// EfficientNet-Lite0 on the tensor core: weights loading, inference, input gradients.
-        .target(name: "Models", dependencies: ["Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["_Support", "Tensors", "_Kernels", "Imaging"], swiftSettings: optimized),
         /// FGSM and the accuracy-vs-epsilon-vs-quality sweep: results rows, resume, summaries.
-        .target(name: "Experiments", dependencies: ["Models", "Imaging", "Metrics"], swiftSettings: fastMath),
+        .target(name: "Experiments", dependencies: ["_Support", "Models", "Imaging", "Metrics"], swiftSettings: optimized),
         /// Fashion-MNIST (gzip'd IDX) and CIFAR-10 binary readers, and the on-disk codec cache.
-        .target(name: "Datasets", dependencies: ["Imaging", "CZlib"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["_Support", "Imaging", "CZlib"], swiftSettings: optimized),
         /// Small CNNs trained under codecs, and the availability poisons.
-        .target(name: "Training", dependencies: ["Datasets", "Tensors", "_Kernels", "Imaging"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["_Support", "Datasets", "Tensors", "_Kernels", "Imaging"], swiftSettings: optimized),
 
         // MARK: - The executable
         .executableTarget(
             name: "SanitizeCLI",
             dependencies: [
-                "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets", "Training",
+                "_Support", "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

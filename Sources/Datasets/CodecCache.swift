@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Imaging
+import _Support
 
 /// An on-disk cache of whole datasets round-tripped through a lossy codec.
 ///
@@ -112,7 +113,7 @@ public struct CodecCache: Sendable {
         let chunks = max(1, min(workers, source.count))
         output.withUnsafeMutableBufferPointer { buffer in
             let base = UncheckedBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Parallel.forEach(chunks) { chunk in
                 var i = chunk
                 while i < source.count, !failure.isSet {
                     do {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import _Support
 
 /// What the sweep needs from an image classifier: batched logits and batched input gradients.
 ///
@@ -28,10 +29,7 @@ public struct Prediction: Equatable, Sendable {
         precondition(!logits.isEmpty, "Prediction needs at least one logit")
         var best = 0
         for i in logits.indices where logits[i] > logits[best] { best = i }
-        // softmax(z)_k = exp(z_k - m) / Σ exp(z_j - m), with m = max z for stability.
-        let peak = Double(logits[best])
-        let total = logits.reduce(0.0) { $0 + exp(Double($1) - peak) }
         self.label = best
-        self.confidence = 1 / total
+        self.confidence = Softmax.probability(of: best, in: logits)
     }
 }

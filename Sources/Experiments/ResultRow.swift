@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 
 /// One row of the results CSV: one image × eps × codec × quality (PROTOCOL §6).

@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 
 /// One row of the summary CSV: one eps × codec × quality over all images (PROTOCOL §6).

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Imaging
 import Metrics
+import _Support
 
 /// An image the sweep could not use, with the reason; it is reported and the sweep goes on.
 public struct SkippedImage: Sendable, CustomStringConvertible {
@@ -109,7 +110,7 @@ public final class Sweep {
         // Load and take the model view, on all cores.
         var loaded = [Result<RGBImage, Swift.Error>?](repeating: nil, count: batch.count)
         loaded.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+            Parallel.forEach(batch.count) { i in
                 out[i] = Result { try ModelView.apply(ImageFile.read(batch[i].path)) }
             }
         }
@@ -130,7 +131,7 @@ public final class Sweep {
         let attacksAny = plan.epsilons.contains { $0 > 0 }
         var prepared = [Result<(label: Int, gradient: [Float]), Swift.Error>?](repeating: nil, count: clean.count)
         prepared.withUnsafeMutableBufferPointer { out in
-            eachOnOneCore(clean.count) { i in
+            Parallel.forEach(clean.count) { i in
                 out[i] = Result {
                     let label = try given[i] ?? Prediction(logits: classifier.logits([clean[i]])[0]).label
                     let gradient = attacksAny ? try classifier.inputGradients([clean[i]], labels: [label])[0]
@@ -158,7 +159,7 @@ public final class Sweep {
         struct Seen { var pixelCount: Int; var bytes: Int; var msssim: Double; var psnr: Double; var logits: [Float] }
         var seen = [Result<Seen, Swift.Error>?](repeating: nil, count: jobs.count)
         seen.withUnsafeMutableBufferPointer { out in
-            eachOnOneCore(jobs.count) { j in
+            Parallel.forEach(jobs.count) { j in
                 let job = jobs[j]
                 out[j] = Result {
                     let x0 = clean[job.image]
@@ -197,17 +198,5 @@ public final class Sweep {
             rows[i] = []
         }
         return (rows.filter { !$0.isEmpty }, skipped)
-    }
-}
-
-/// Runs `body(0..<count)` with every call on one core and all cores busy: a kernel that would
-/// itself spread over the cores runs serially inside a call (libdispatch runs a nested
-/// `concurrentPerform` inline once the cores are taken). A single call runs unnested, so it can
-/// still use every core.
-func eachOnOneCore(_ count: Int, _ body: (Int) -> Void) {
-    if count == 1 {
-        body(0)
-    } else {
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 }

@@ -1,3 +1,5 @@
+import _Support
+
 /// The codecs of PROTOCOL §4, by the names used on the command line and in the results CSV.
 ///
 /// - `none`: no codec; the image is passed through, and its size is counted as raw 24-bit RGB.
@@ -33,23 +35,6 @@ public struct CodecError: Swift.Error, CustomStringConvertible, Sendable, Equata
     public var description: String { "\(codec.rawValue) \(operation): \(message)" }
 }
 
-/// A file (or in-memory image) that could not be read, decoded or written.
-///
-/// `description` is `"<path>: <reason>"`, so the CLI's `error: ` prefix yields a line that names
-/// the file and the reason, as BAD-INPUTS.md requires.
-public struct ImageFileError: Swift.Error, CustomStringConvertible, Sendable, Equatable {
-    /// The path, or the name given to ``ImageFile/decode(_:name:)``.
-    public var path: String
-    /// Why it failed, e.g. `empty file`, `not a PNG, JPEG, WebP or JPEG 2000 file`, or a
-    /// ``CodecError``'s description.
-    public var reason: String
-
-    /// Creates an error for `path` with a human-readable `reason`.
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    /// `"<path>: <reason>"`.
-    public var description: String { "\(path): \(reason)" }
-}
+/// A file that could not be read, decoded or written: `<path>: <reason>`. The package has one
+/// file error type, ``FileError`` of `_Support`; this name keeps the imaging call sites readable.
+public typealias ImageFileError = FileError

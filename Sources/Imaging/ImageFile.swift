@@ -1,3 +1,4 @@
+import _Support
 /// Reading images of any supported format as 8-bit RGB, and writing PNG.
 ///
 /// Formats are detected from their magic bytes (``ImageFormat/sniff(_:)``), never the extension.
@@ -5,6 +6,9 @@
 /// are expanded, alpha is dropped, 16-bit samples are scaled. Sizes above
 /// ``PixelLimit/maxPixels`` are refused before allocation.
 public enum ImageFile {
+    /// The largest image file read into memory: 1 GiB, far above any image under the pixel caps.
+    public static let maxFileBytes = 1 << 30
+
     /// Reads and decodes the image at `path`, refusing declared sizes over ``PixelLimit/maxPixels``
     /// (``PixelLimit/maxJPEG2000Pixels`` for JPEG 2000) before any pixel is allocated.
     ///
@@ -17,7 +21,7 @@ public enum ImageFile {
     /// ``read(_:)`` with a caller's pixel cap (a fuzzer or a service may pass a smaller one; JPEG
     /// 2000 stays capped at ``PixelLimit/maxJPEG2000Pixels`` too).
     public static func read(_ path: String, maxPixels: Int) throws -> RGBImage {
-        try decode(try AtomicFile.read(path), name: path, maxPixels: maxPixels)
+        try decode(try Files.read(path, limit: maxFileBytes), name: path, maxPixels: maxPixels)
     }
 
     /// Decodes an in-memory image; `name` (a path or label) is used only in error messages.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import _Support
 
 // The whole metric, in reading order: the Gaussian window, single-scale SSIM over a band of rows,
 // then the multi-scale loop (pyramid, parallel bands, combination across scales).
@@ -264,7 +265,7 @@ func ssimStatistics(
     }
 
     // Phase 1: one task per image loads its channels and builds their pyramids.
-    DispatchQueue.concurrentPerform(iterations: 2) { image in
+    Parallel.forEach(2) { image in
         let g0 = geometry[0]
         load(image == 1, PlaneLayout(base: plane(image, 0), planeFloats: planeFloats, stride: g0.stride))
         for c in 0..<channels {
@@ -297,7 +298,7 @@ func ssimStatistics(
     csSums.withUnsafeMutableBufferPointer { csOut in
         ssimSums.withUnsafeMutableBufferPointer { ssimOut in
             gaussianWindow.withUnsafeBufferPointer { window in
-                DispatchQueue.concurrentPerform(iterations: bands.count) { i in
+                Parallel.forEach(bands.count) { i in
                     let band = bands[i]
                     let g = geometry[band.scale]
                     let rowLength = g.stride + 16

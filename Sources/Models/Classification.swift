@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 // MARK: - From logits to predictions
 
@@ -22,19 +23,10 @@ public struct RankedClass: Equatable, Sendable {
 
 /// Softmax and top-k over logit vectors.
 public enum Classification {
-    /// `exp(z_k − m) / Σ_j exp(z_j − m)` with `m = max z`, accumulated in Double so that the
-    /// probabilities sum to 1 within rounding. An empty input gives an empty output.
-    public static func softmax(_ logits: [Float]) -> [Float] {
-        guard let peak = logits.max() else { return [] }
-        let exps = logits.map { exp(Double($0) - Double(peak)) }
-        let total = exps.reduce(0, +)
-        return exps.map { Float($0 / total) }
-    }
-
     /// The `k` most probable classes, best first; ties go to the lower index. `k` is clamped to
     /// `0...logits.count`.
     public static func top(_ k: Int, of logits: [Float]) -> [RankedClass] {
-        let probabilities = softmax(logits)
+        let probabilities = Softmax.probabilities(logits)
         let order = probabilities.indices.sorted {
             probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import _Kernels
+import _Support
 
 // MARK: - The fast path: BN folded, ReLU6 fused, straight on _Kernels
 
@@ -115,15 +116,7 @@ final class FoldedNetwork {
         // dCE/dz = softmax(z) − onehot(y), per image.
         for n in 0..<ws.batch {
             let row = ws.logits + n * classes
-            var peak = -Float.infinity
-            for k in 0..<classes { peak = max(peak, row[k]) }
-            var total: Float = 0
-            for k in 0..<classes {
-                row[k] = exp(row[k] - peak)
-                total += row[k]
-            }
-            let inverse = 1 / total
-            for k in 0..<classes { row[k] *= inverse }
+            Softmax.normalize(row, count: classes)
             row[labels[n]] -= 1
         }
         checkpoint?("softmax")
@@ -188,35 +181,19 @@ final class FoldedNetwork {
 
 // MARK: - Elementwise helpers
 
-/// Splits `0..<count` into one chunk per core when `count` is large enough to pay for the dispatch
-/// (~64 K floats), else runs it in one call.
-@inline(__always)
-func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = count >= 1 << 16 ? processorCount : 1
-    if chunks == 1 {
-        body(0..<count)
-        return
-    }
-    let size = (count + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let range = (chunk * size)..<min(count, (chunk + 1) * size)
-        if !range.isEmpty { body(range) }
-    }
-}
-
-/// Active processors, at least 1.
-let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+/// Elementwise loops below ~64 K floats stay on one thread: the dispatch would cost more.
+let elementwiseSerialBelow = 1 << 16
 
 /// `dst[i] += src[i]` for `i < count`.
 func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
-    forEachChunk(count: count) { range in
+    Parallel.chunks(count, serialBelow: elementwiseSerialBelow) { range in
         for i in range { dst[i] += src[i] }
     }
 }
 
 /// The ReLU6 backward rule: `grad[i] = 0` unless `0 < saved[i] < 6` (PyTorch's hardtanh convention).
 func maskClamped(_ grad: UnsafeMutablePointer<Float>, by saved: UnsafePointer<Float>, count: Int) {
-    forEachChunk(count: count) { range in
+    Parallel.chunks(count, serialBelow: elementwiseSerialBelow) { range in
         for i in range {
             let y = saved[i]
             grad[i] = y > 0 && y < 6 ? grad[i] : 0

@@ -1,3 +1,4 @@
+import _Support
 import ArgumentParser
 import Foundation
 import Imaging

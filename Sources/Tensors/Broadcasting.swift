@@ -1,3 +1,4 @@
+import _Support
 // MARK: - Broadcast shapes
 
 /// The NumPy broadcast of two shapes: right-aligned, each pair of extents equal or one of them 1.
@@ -119,7 +120,7 @@ func applyBroadcast<Kernel: BinaryKernel>(outShape: [Int], out: UnsafeMutablePoi
     let rowsPerChunkThreshold = max(1, parallelThreshold / max(n, 1))
     guard plan.rows > 0, n > 0 else { return }
     if plan.rows > 1 {
-        parallelChunks(count: plan.rows, threshold: rowsPerChunkThreshold) { rows in
+        Parallel.chunks(plan.rows, serialBelow: rowsPerChunkThreshold) { rows in
             plan.forEachRow(in: rows) { offsetA, offsetB, offsetOut in
                 let pa = a + offsetA, pb = b + offsetB, po = out + offsetOut
                 if sa == 1 && sb == 1 {
@@ -137,7 +138,7 @@ func applyBroadcast<Kernel: BinaryKernel>(outShape: [Int], out: UnsafeMutablePoi
         }
     } else {
         // One long run: split the run itself across cores.
-        parallelChunks(count: n) { range in
+        Parallel.chunks(n, serialBelow: parallelThreshold) { range in
             let pa = a + range.lowerBound * sa, pb = b + range.lowerBound * sb, po = out + range.lowerBound
             let m = range.count
             if sa == 1 && sb == 1 {

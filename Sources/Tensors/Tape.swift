@@ -1,3 +1,4 @@
+import _Support
 // MARK: - Tape nodes
 
 /// One recorded op: its name, its inputs, and the rule that maps the gradient of its output to one
@@ -171,7 +172,7 @@ extension Tensor {
         other.storage.withUnsafeBufferPointer { source in
             storage.withUnsafeMutableBufferPointer { target in
                 let s = source.baseAddress!, t = target.baseAddress!
-                parallelChunks(count: target.count) { range in
+                Parallel.chunks(target.count, serialBelow: parallelThreshold) { range in
                     for i in range { t[i] += s[i] }
                 }
             }

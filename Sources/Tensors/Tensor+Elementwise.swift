@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 // MARK: - Raw elementwise kernels
 
@@ -13,7 +14,7 @@ extension Tensor {
                 b.storage.withUnsafeBufferPointer { pb in
                     let x = pa.baseAddress!, y = pb.baseAddress!, z = out.baseAddress!
                     if a.shape == b.shape {
-                        parallelChunks(count: count) { range in
+                        Parallel.chunks(count, serialBelow: parallelThreshold) { range in
                             for i in range { z[i] = op(x[i], y[i]) }
                         }
                     } else {
@@ -30,7 +31,7 @@ extension Tensor {
         return Tensor.make(shape: shape) { out in
             storage.withUnsafeBufferPointer { source in
                 let x = source.baseAddress!, z = out.baseAddress!
-                parallelChunks(count: out.count) { range in
+                Parallel.chunks(out.count, serialBelow: parallelThreshold) { range in
                     for i in range { z[i] = op(x[i]) }
                 }
             }

@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 
 // MARK: - Per-channel statistics
 
@@ -7,12 +7,12 @@ import Dispatch
 /// row `r` through `accumulate(row, into:)`.
 @inline(__always)
 func channelSums(rows: Int, channels: Int, _ accumulate: (Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
-    let chunks = rows * channels >= parallelThreshold ? parallelWidth : 1
+    let chunks = rows * channels >= parallelThreshold ? Parallel.width : 1
     var partial = [Double](repeating: 0, count: chunks * channels)
     partial.withUnsafeMutableBufferPointer { buffer in
         let base = buffer.baseAddress!
         let size = (rows + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        Parallel.forEach(chunks) { chunk in
             let sums = base + chunk * channels
             for row in (chunk * size)..<min(rows, (chunk + 1) * size) { accumulate(row, sums) }
         }
@@ -39,7 +39,7 @@ extension Tensor {
                 shift.storage.withUnsafeBufferPointer { pt in
                     guard let xb = px.baseAddress, let s = ps.baseAddress, let t = pt.baseAddress else { return }
                     let z = out.baseAddress!
-                    parallelChunks(count: rows, threshold: Swift.max(1, parallelThreshold / channels)) { range in
+                    Parallel.chunks(rows, serialBelow: Swift.max(1, parallelThreshold / channels)) { range in
                         for row in range {
                             let pxr = xb + row * channels, pz = z + row * channels
                             for c in 0..<channels { pz[c] = pxr[c] * s[c] + t[c] }
@@ -178,7 +178,7 @@ extension Tensor {
                             invStd.withUnsafeBufferPointer { ps in
                                 let kk = pk.baseAddress!, mg = pmg.baseAddress!, mgx = pmgx.baseAddress!
                                 let m = pm.baseAddress!, s = ps.baseAddress!
-                                parallelChunks(count: rows, threshold: Swift.max(1, parallelThreshold / channels)) { range in
+                                Parallel.chunks(rows, serialBelow: Swift.max(1, parallelThreshold / channels)) { range in
                                     for row in range {
                                         let gr = gb + row * channels, xr = xb + row * channels, zr = z + row * channels
                                         for c in 0..<channels {

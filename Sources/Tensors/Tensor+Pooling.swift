@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 
 // MARK: - Pooling window geometry
 
@@ -59,7 +59,7 @@ extension Tensor {
             storage.withUnsafeBufferPointer { px in winners.withUnsafeMutableBufferPointer { pw in
                 guard let x = px.baseAddress, c > 0 else { return }
                 let z = out.baseAddress!, w = record ? pw.baseAddress : nil
-                parallelChunks(count: p.batch * p.outHeight, threshold: 4) { range in
+                Parallel.chunks(p.batch * p.outHeight, serialBelow: 4) { range in
                     for row in range {
                         let n = row / p.outHeight, oy = row % p.outHeight
                         for ox in 0..<p.outWidth {
@@ -98,7 +98,7 @@ extension Tensor {
                 gradInput.withUnsafeMutableBufferPointer { pi in
                     guard let gb = pg.baseAddress, let wb = pw.baseAddress, let gi = pi.baseAddress else { return }
                     // Windows of different images never overlap, so images are independent.
-                    parallelChunks(count: p.batch, threshold: 2) { images in
+                    Parallel.chunks(p.batch, serialBelow: 2) { images in
                         for i in (images.lowerBound * perImage)..<(images.upperBound * perImage) {
                             gi[Int(wb[i])] += gb[i]
                         }
@@ -120,7 +120,7 @@ extension Tensor {
             storage.withUnsafeBufferPointer { px in
                 guard let x = px.baseAddress, c > 0 else { return }
                 let z = out.baseAddress!
-                parallelChunks(count: p.batch * p.outHeight, threshold: 4) { range in
+                Parallel.chunks(p.batch * p.outHeight, serialBelow: 4) { range in
                     for row in range {
                         let n = row / p.outHeight, oy = row % p.outHeight
                         for ox in 0..<p.outWidth {
@@ -141,7 +141,7 @@ extension Tensor {
             var gradInput = [Float](repeating: 0, count: inputShape.reduce(1, *))
             g.storage.withUnsafeBufferPointer { pg in gradInput.withUnsafeMutableBufferPointer { pi in
                 guard let gb = pg.baseAddress, let gi = pi.baseAddress, c > 0 else { return }
-                parallelChunks(count: p.batch, threshold: 2) { images in
+                Parallel.chunks(p.batch, serialBelow: 2) { images in
                     for n in images { for oy in 0..<p.outHeight { for ox in 0..<p.outWidth {
                         let gr = gb + ((n * p.outHeight + oy) * p.outWidth + ox) * c
                         p.forEachTap(n: n, oy: oy, ox: ox) { input in

@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 
 // MARK: - Convolution as GEMM
 
@@ -35,8 +35,8 @@ extension Kernels {
         }
         let rows = g.outputPixels, chunk = g.im2colChunkRows, kg = g.patchLength
         let chunks = (rows + chunk - 1) / chunk
-        let workers = Swift.min(coreCount, chunks * g.groups)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let workers = Swift.min(Parallel.cores, chunks * g.groups)
+        Parallel.forEach(workers) { worker in
             let columns = alignedFloats(chunk * kg)
             let ws = GEMMWorkspace(m: chunk, n: g.outChannelsPerGroup, k: kg)
             defer { columns.deallocate(); ws.free() }

@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 
 // MARK: - Shared pieces of the convolution kernels
 
@@ -18,12 +18,12 @@ extension Kernels {
     /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
     @inline(__always)
     static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
-        let pieces = Swift.max(1, Swift.min(count, coreCount * 4))
-        if pieces == 1 || coreCount == 1 {
+        let pieces = Swift.max(1, Swift.min(count, Parallel.cores * 4))
+        if pieces == 1 || Parallel.cores == 1 {
             body(0, count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+        Parallel.forEach(pieces) { piece in
             body(piece * count / pieces, (piece + 1) * count / pieces)
         }
     }

@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 
 // MARK: - Depthwise convolution, NHWC, direct SIMD
 
@@ -290,12 +290,12 @@ extension Kernels {
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
         let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
         let rows = g.batch * oh
-        let workers = Swift.max(1, Swift.min(coreCount, rows))
+        let workers = Swift.max(1, Swift.min(Parallel.cores, rows))
         let count = g.weightCount
         let partials = alignedFloats(workers * count)
         defer { partials.deallocate() }
         partials.update(repeating: 0, count: workers * count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Parallel.forEach(workers) { worker in
             let gw = partials + worker * count
             for row in (worker * rows / workers)..<((worker + 1) * rows / workers) {
                 let n = row / oh, oy = row % oh

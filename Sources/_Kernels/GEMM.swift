@@ -1,4 +1,4 @@
-import Dispatch
+import _Support
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -114,7 +114,7 @@ extension Kernels {
             return
         }
         let work = Double(m) * Double(n) * Double(k)
-        let cores = threads > 0 ? threads : coreCount
+        let cores = threads > 0 ? threads : Parallel.cores
         if m < GEMMBlock.mr {
             gemmFewRows(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, output: output, cores: cores)
             return
@@ -137,7 +137,7 @@ extension Kernels {
         }
         let chunk = roundUp((total + parts - 1) / parts, unit)
         let chunks = (total + chunk - 1) / chunk
-        DispatchQueue.concurrentPerform(iterations: chunks) { part in
+        Parallel.forEach(chunks) { part in
             let start = part * chunk, size = Swift.min(chunk, total - start)
             let ws = GEMMWorkspace(m: m, n: size, k: k)
             defer { ws.free() }
@@ -145,9 +145,6 @@ extension Kernels {
                         c: c + start, ldc: ldc, output: output.offset(col: start), workspace: ws)
         }
     }
-
-    /// Cores used by the kernels (the machine's active processors).
-    static let coreCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     // m k, k n -> m n, one thread: loops jc (NC) / pc (KC) / ic (MC) / jr (NR) / ir (MR).
     @usableFromInline
@@ -200,13 +197,13 @@ extension Kernels {
                 // Pack the shared panel on all cores too: whole NR-wide column panels per core.
                 let panels = (ncb + GEMMBlock.nr - 1) / GEMMBlock.nr
                 let packers = kcb * ncb >= 32_768 ? Swift.min(cores, panels) : 1
-                DispatchQueue.concurrentPerform(iterations: packers) { part in
+                Parallel.forEach(packers) { part in
                     let p0 = part * panels / packers, p1 = (part + 1) * panels / packers
                     let col = p0 * GEMMBlock.nr, cols = Swift.min(ncb, p1 * GEMMBlock.nr) - col
                     packB(b.offset(row: pc, col: jc + col), k: kcb, n: cols, into: packedB + col * kcb)
                 }
                 let pass = TilePass(output: output.offset(col: jc), first: pc == 0, last: pc + kcb == k)
-                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                Parallel.forEach(blocks) { block in
                     let ic = block * mcb, rows = min(mcb, m - ic)
                     let packedA = alignedFloats(roundUp(rows, GEMMBlock.mr) * kcb)
                     defer { packedA.deallocate() }
@@ -581,10 +578,6 @@ extension Kernels {
                 }
             }
         }
-        if parts == 1 {
-            run(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts, execute: run)
-        }
+        Parallel.forEach(parts, run)
     }
 }

@@ -1,3 +1,4 @@
+import _Support
 // MARK: - Public entry points
 
 extension Kernels {
@@ -25,7 +26,7 @@ extension Kernels {
         precondition(maxThreads >= 0, "sgemm: maxThreads must be ≥ 0, got \(maxThreads)")
         gemm(m: m, n: n, k: k, a: GEMMOperand(base: a, ld: lda, transposed: transposeA),
              b: GEMMOperand(base: b, ld: ldb, transposed: transposeB), c: c, ldc: ldc,
-             output: GEMMOutput(alpha: alpha, beta: beta), threads: Swift.min(maxThreads, coreCount))
+             output: GEMMOutput(alpha: alpha, beta: beta), threads: Swift.min(maxThreads, Parallel.cores))
     }
 
     /// `output[n, oy, ox, co] = bias[co] + Σ input[n, oy·sy + ky − padTop, ox·sx + kx − padLeft, ci] · weight[ky, kx, ci', co]`

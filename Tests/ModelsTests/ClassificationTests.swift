@@ -1,5 +1,6 @@
 import Models
 import XCTest
+import _Support
 
 final class ClassificationTests: XCTestCase {
     func testClassNames() {
@@ -12,7 +13,7 @@ final class ClassificationTests: XCTestCase {
 
     func testSoftmaxAndTop() {
         let logits: [Float] = [1, 3, 2, 3]
-        let p = Classification.softmax(logits)
+        let p = Softmax.probabilities(logits)
         XCTAssertEqual(Double(p.reduce(0, +)), 1, accuracy: 1e-6)
         // e^3 / (e + 2e^3 + e^2)
         let expected = exp(3.0) / (exp(1.0) + 2 * exp(3.0) + exp(2.0))
@@ -21,8 +22,8 @@ final class ClassificationTests: XCTestCase {
         XCTAssertEqual(top.map(\.index), [1, 3, 2], "ties go to the lower index")
         XCTAssertEqual(Classification.top(10, of: logits).count, 4)
         XCTAssertEqual(Classification.top(0, of: logits).count, 0)
-        XCTAssertEqual(Classification.softmax([]), [])
-        XCTAssertEqual(Classification.softmax([1000, 0])[0], 1, "large logits do not overflow")
+        XCTAssertEqual(Softmax.probabilities([]), [])
+        XCTAssertEqual(Softmax.probabilities([1000, 0])[0], 1, "large logits do not overflow")
         XCTAssertEqual(RankedClass(index: 282, probability: 0.5).name, "tiger cat")
         XCTAssertEqual(RankedClass(index: 1234, probability: 0.5).name, "class 1234")
     }
