@@ -1,11 +1,17 @@
 import _Support
 import Foundation
 
-/// One row of the summary CSV: one eps × codec × quality over all images (PROTOCOL §6).
+/// One row of the summary CSV: one attack recipe × eps × codec × quality over all images
+/// (docs/protocol.md §6).
 public struct SummaryRow: Equatable, Sendable {
     /// The columns, in order.
-    public static let header = "eps,codec,quality,images,accuracy,mean_bpp,mean_msssim,mean_signed_confidence"
+    public static let columns = [
+        "model", "attack", "loss", "threat", "eps", "codec", "quality", "images", "accuracy",
+        "mean_bpp", "mean_msssim", "mean_signed_confidence",
+    ]
 
+    /// How the images were attacked.
+    public var recipe: AttackRecipe
     /// The FGSM budget in levels.
     public var eps: Int
     /// The codec name.
@@ -23,13 +29,18 @@ public struct SummaryRow: Equatable, Sendable {
     /// The mean signed confidence (+p when correct, −p when not).
     public var meanSignedConfidence: Double
 
-    /// The row as one CSV line, without the newline.
-    public var csvLine: String {
-        [String(eps), codec, String(quality), String(images), CSV.number(accuracy), CSV.number(meanBPP),
-         CSV.number(meanMSSSIM), CSV.number(meanSignedConfidence)].joined(separator: ",")
+    /// The row's fields, in column order.
+    public var fields: [String] {
+        [recipe.model, recipe.attack, recipe.loss, recipe.threat, String(eps), codec, String(quality), String(images),
+         CSVText.number(accuracy), CSVText.number(meanBPP), CSVText.number(meanMSSSIM), CSVText.number(meanSignedConfidence)]
     }
 
-    /// Groups `rows` by (eps, codec, quality), in the order each setting first appears.
+    /// The summary CSV's text: the header and one line per row.
+    public static func csv(_ rows: [SummaryRow]) -> String {
+        CSVText.lines([columns] + rows.map(\.fields))
+    }
+
+    /// Groups `rows` by (recipe, eps, codec, quality), in the order each setting first appears.
     public static func summarize(_ rows: [ResultRow]) -> [SummaryRow] {
         var accumulator = SummaryAccumulator()
         rows.forEach { accumulator.add($0) }
@@ -63,7 +74,7 @@ public struct SummaryRow: Equatable, Sendable {
 
 /// Sums per (eps, codec, quality), so a summary of any number of rows takes constant memory.
 public struct SummaryAccumulator {
-    private struct Setting: Hashable { var eps: Int; var codec: String; var quality: Int }
+    private struct Setting: Hashable { var recipe: AttackRecipe; var eps: Int; var codec: String; var quality: Int }
     private struct Sums { var images = 0; var correct = 0; var bpp = 0.0; var msssim = 0.0; var signed = 0.0 }
     private var order: [Setting] = []
     private var sums: [Setting: Sums] = [:]
@@ -73,7 +84,7 @@ public struct SummaryAccumulator {
 
     /// Adds one row to its setting's sums.
     public mutating func add(_ row: ResultRow) {
-        let s = Setting(eps: row.eps, codec: row.codec, quality: row.quality)
+        let s = Setting(recipe: row.recipe, eps: row.eps, codec: row.codec, quality: row.quality)
         if sums[s] == nil { order.append(s); sums[s] = Sums() }
         sums[s]!.images += 1
         sums[s]!.correct += row.correct ? 1 : 0
@@ -87,43 +98,9 @@ public struct SummaryAccumulator {
         order.map { s in
             let t = sums[s]!
             let n = Double(t.images)
-            return SummaryRow(eps: s.eps, codec: s.codec, quality: s.quality, images: t.images,
+            return SummaryRow(recipe: s.recipe, eps: s.eps, codec: s.codec, quality: s.quality, images: t.images,
                               accuracy: Double(t.correct) / n, meanBPP: t.bpp / n, meanMSSSIM: t.msssim / n,
                               meanSignedConfidence: t.signed / n)
         }
-    }
-}
-
-extension ResultRow {
-    /// Parses one CSV line of a results file; `nil` when it is not a complete row.
-    public init?(csvLine line: Substring) {
-        let f = CSV.split(line)
-        guard f.count == 13, let label = Int(f[1]), let eps = Int(f[2]), let quality = Int(f[4]),
-              let bytes = Int(f[5]), let bpp = Double(f[6]), let pred = Int(f[7]),
-              let confidence = Double(f[8]), let msssim = Double(f[11]), let psnr = Double(f[12])
-        else { return nil }
-        self.init(image: f[0], label: label, eps: eps, codec: f[3], quality: quality, bytes: bytes,
-                  bpp: bpp, pred: pred, confidence: confidence, msssim: msssim, psnr: psnr)
-    }
-
-    /// Streams the rows of a results CSV (header first) through `body`, in constant memory.
-    public static func forEach(path: String, _ body: (ResultRow) throws -> Void) throws {
-        try CSV.forEachLine(path: path) { number, line in
-            if number == 1 {
-                guard line == header else { throw ResultsFileError(description: "\(path): the header is not '\(header)'") }
-                return
-            }
-            guard let row = ResultRow(csvLine: line) else {
-                throw ResultsFileError(description: "\(path): line \(number) is not a results row")
-            }
-            try body(row)
-        }
-    }
-
-    /// All rows of a results CSV, for tests and comparisons of small files.
-    public static func readAll(path: String) throws -> [ResultRow] {
-        var rows: [ResultRow] = []
-        try forEach(path: path) { rows.append($0) }
-        return rows
     }
 }

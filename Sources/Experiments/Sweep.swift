@@ -10,8 +10,13 @@ public struct SkippedImage: Sendable, CustomStringConvertible {
     public var image: String
     /// Why it was skipped.
     public var reason: String
-    /// `"<image>: <reason>"`.
-    public var description: String { "\(image): \(reason)" }
+    /// Memberwise.
+    public init(image: String, reason: String) {
+        self.image = image
+        self.reason = reason
+    }
+    /// `"<image>: <reason>"`, with the name escaped as ``PlatformPath/display(_:)`` does.
+    public var description: String { "\(PlatformPath.display(image)): \(reason)" }
 }
 
 /// How far a sweep has got, for the progress line.
@@ -50,25 +55,25 @@ public final class Sweep {
         self.classifier = classifier
     }
 
-    /// Runs the sweep over `images` (name, path), appending rows to `results`.
+    /// Runs the sweep over the plan's images, appending rows to `results`.
     ///
     /// Rows already in `results` (a resumed run) are not computed again. A bad image is skipped
     /// and returned; it never stops the sweep. Write failures stop it, with every row counted
     /// before the failure already in the file.
-    public func run(images: [(name: String, path: String)], results: ResultsFile,
-                    progress: (SweepProgress) -> Void = { _ in }) throws -> [SkippedImage] {
+    public func run(results: ResultsFile, progress: (SweepProgress) -> Void = { _ in }) throws -> [SkippedImage] {
+        let images = plan.images
         let start = DispatchTime.now()
         var skipped: [SkippedImage] = []
         var written = 0
         var remaining = images.reduce(0) { total, item in
-            total + expectedKeys(for: item.name).filter { !results.completed.contains($0) }.count
+            total + plan.keys(for: item.identity).filter { !results.completed.contains($0) }.count
         }
         var done = 0
         var index = 0
         while index < images.count {
             let batch = Array(images[index..<min(index + batchSize, images.count)])
             index += batch.count
-            let todo = batch.filter { item in expectedKeys(for: item.name).contains { !results.completed.contains($0) } }
+            let todo = batch.filter { item in plan.keys(for: item.identity).contains { !results.completed.contains($0) } }
             if !todo.isEmpty {
                 let outcome = try process(todo, completed: results.completed)
                 skipped += outcome.skipped
@@ -78,7 +83,9 @@ public final class Sweep {
                     written += fresh.count
                     remaining -= fresh.count
                 }
-                for s in outcome.skipped { remaining -= expectedKeys(for: s.image).count }
+                for s in outcome.skipped {
+                    remaining -= batch.first { $0.name == s.image }.map { plan.keys(for: $0.identity).count } ?? 0
+                }
             }
             done += batch.count
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
@@ -86,13 +93,6 @@ public final class Sweep {
                                    rowsRemaining: max(0, remaining), seconds: seconds))
         }
         return skipped
-    }
-
-    /// The keys an image contributes, in row order.
-    func expectedKeys(for image: String) -> [SweepKey] {
-        plan.epsilons.flatMap { eps in
-            plan.settings.map { SweepKey(image: image, eps: eps, codec: $0.codec.rawValue, quality: $0.quality) }
-        }
     }
 
     // MARK: - One batch
@@ -104,30 +104,36 @@ public final class Sweep {
     }
 
     /// Computes the rows of a batch: one array of rows per usable image, in row order.
-    private func process(_ batch: [(name: String, path: String)], completed: Set<SweepKey>) throws
+    private func process(_ batch: [SweepImage], completed: Set<SweepKey>) throws
         -> (rows: [[ResultRow]], skipped: [SkippedImage])
     {
         // Load and take the model view, on all cores.
         var loaded = [Result<RGBImage, Swift.Error>?](repeating: nil, count: batch.count)
         loaded.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(batch.count) { i in
-                out[i] = Result { try ModelView.apply(ImageFile.read(batch[i].path)) }
+                out[i] = Result {
+                    let bytes = try Files.read(batch[i].path, limit: ImageFile.maxFileBytes)
+                    guard sha256Hex(bytes) == batch[i].sha256 else {
+                        throw FileError(path: batch[i].path, reason: "the file changed while the sweep ran; rerun with --resume to include it")
+                    }
+                    return try ModelView.apply(ImageFile.decode(bytes, name: batch[i].path))
+                }
             }
         }
         var skipped: [SkippedImage] = []
-        var names: [String] = []
+        var names: [ImageIdentity] = []
         var clean: [RGBImage] = []
         for (i, item) in batch.enumerated() {
             switch loaded[i]! {
-            case .success(let image): names.append(item.name); clean.append(image)
-            case .failure(let error): skipped.append(SkippedImage(image: item.name, reason: "\(error)"))
+            case .success(let image): names.append(item.identity); clean.append(image)
+            case .failure(let error): skipped.append(SkippedImage(image: item.name, reason: SweepImage.reason(error, path: item.path)))
             }
         }
         guard !clean.isEmpty else { return ([], skipped) }
 
         // The attacked label (ground truth when given, else the clean top-1) and one input
         // gradient per image, an image per core.
-        let given = names.map { plan.labels[$0] ?? plan.labels[($0 as NSString).lastPathComponent] }
+        let given = names.map { plan.label(for: $0.name) }
         let attacksAny = plan.epsilons.contains { $0 > 0 }
         var prepared = [Result<(label: Int, gradient: [Float]), Swift.Error>?](repeating: nil, count: clean.count)
         prepared.withUnsafeMutableBufferPointer { out in
@@ -147,7 +153,8 @@ public final class Sweep {
         for i in clean.indices {
             for eps in plan.epsilons {
                 for setting in plan.settings
-                where !completed.contains(SweepKey(image: names[i], eps: eps, codec: setting.codec.rawValue, quality: setting.quality)) {
+                where !completed.contains(SweepKey(image: names[i], recipe: plan.recipe, eps: eps,
+                                                   codec: setting.codec.rawValue, quality: setting.quality)) {
                     jobs.append(Job(image: i, eps: eps, setting: setting))
                 }
             }
@@ -188,13 +195,13 @@ public final class Sweep {
         for (job, s) in measured {
             let p = Prediction(logits: s.logits)
             rows[job.image].append(ResultRow(
-                image: names[job.image], label: labels[job.image], eps: job.eps,
-                codec: job.setting.codec.rawValue, quality: job.setting.quality,
+                image: names[job.image].name, imageSHA256: names[job.image].sha256, recipe: plan.recipe,
+                eps: job.eps, codec: job.setting.codec.rawValue, quality: job.setting.quality, label: labels[job.image],
                 bytes: s.bytes, bpp: 8 * Double(s.bytes) / Double(s.pixelCount),
                 pred: p.label, confidence: p.confidence, msssim: s.msssim, psnr: s.psnr))
         }
         for (i, reason) in failed.sorted(by: { $0.key < $1.key }) {
-            skipped.append(SkippedImage(image: names[i], reason: reason))
+            skipped.append(SkippedImage(image: names[i].name, reason: reason))
             rows[i] = []
         }
         return (rows.filter { !$0.isEmpty }, skipped)

@@ -1,24 +1,111 @@
-import _Support
 import Foundation
 import Imaging
+import _Support
 
-/// What one sweep does: which budgets, which codec settings, which labels.
+/// An image file of a sweep: its name in the results, its path, and its identity.
+public struct SweepImage: Sendable {
+    /// The name in the `image` column: the path as given, or the folder joined with the entry.
+    public var name: String
+    /// Where to read it.
+    public var path: String
+    /// SHA-256 of its bytes when it was listed.
+    public var sha256: String
+
+    /// Memberwise.
+    public init(name: String, path: String, sha256: String) {
+        self.name = name
+        self.path = path
+        self.sha256 = sha256
+    }
+
+    /// The name and hash that identify the image's rows.
+    public var identity: ImageIdentity { ImageIdentity(name: name, sha256: sha256) }
+
+    /// The image files of command-line inputs: each file as given, and each folder's regular,
+    /// non-hidden files sorted by name, named by the folder joined with the entry so that two
+    /// folders holding the same file name never collide.
+    ///
+    /// Entries that are not regular files (FIFOs, sockets, devices, dangling links, link loops) are
+    /// returned as skipped with the reason, never dropped silently. Throws ``FileError`` for an input
+    /// that does not exist, and when no image file is found at all.
+    public static func list(_ inputs: [String]) throws -> (files: [(name: String, path: String)], skipped: [SkippedImage]) {
+        var files: [(name: String, path: String)] = []
+        var skipped: [SkippedImage] = []
+        for input in inputs {
+            switch Files.kind(input) {
+            case .directory:
+                let listing = try Files.listFolder(input)
+                files += listing.files.map { (PlatformPath.join(input, $0), PlatformPath.join(input, $0)) }
+                skipped += listing.problems.map { SkippedImage(image: PlatformPath.join(input, $0.name), reason: $0.reason) }
+            case .missing:
+                throw FileError(path: input, reason: "no such file or folder")
+            default:
+                files.append((input, input))
+            }
+        }
+        guard !files.isEmpty else {
+            let what = inputs.map { "'\(PlatformPath.display($0))'" }.joined(separator: " ")
+            throw ResultsFileError(description: "no image files found in \(what)"
+                + (skipped.isEmpty ? "" : "; not usable: " + skipped.map(\.description).joined(separator: "; ")))
+        }
+        return (files, skipped)
+    }
+
+    /// Reads and hashes each file, on all cores. Files that cannot be read (missing, a FIFO, too
+    /// large) are returned as skipped, with the reason, instead of stopping the sweep.
+    public static func identify(_ files: [(name: String, path: String)]) -> (images: [SweepImage], skipped: [SkippedImage]) {
+        var hashes = [Result<String, Swift.Error>?](repeating: nil, count: files.count)
+        hashes.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(files.count) { i in
+                out[i] = Result { sha256Hex(try Files.read(files[i].path, limit: ImageFile.maxFileBytes)) }
+            }
+        }
+        var images: [SweepImage] = []
+        var skipped: [SkippedImage] = []
+        for (i, file) in files.enumerated() {
+            switch hashes[i]! {
+            case .success(let hash): images.append(SweepImage(name: file.name, path: file.path, sha256: hash))
+            case .failure(let error): skipped.append(SkippedImage(image: file.name, reason: reason(error, path: file.path)))
+            }
+        }
+        return (images, skipped)
+    }
+
+    /// The reason of a file error without the path the skipped-image line already shows.
+    static func reason(_ error: Swift.Error, path: String) -> String {
+        if let error = error as? FileError, error.path == path { return error.reason }
+        return "\(error)"
+    }
+}
+
+/// What one sweep does: which images, attack, budgets, codec settings and labels.
 ///
 /// Rows come out in a fixed order: image (as listed), eps (as given), then `none` followed by
 /// the codec settings (as given). That order, and the deterministic pipeline, make two runs
 /// — or a run and a resumed run — write identical CSVs.
 public struct SweepPlan: Sendable {
-    /// FGSM budgets in 8-bit levels, in the order given, without repeats.
+    /// The images, in row order, without repeated names.
+    public var images: [SweepImage]
+    /// How every image is attacked.
+    public var recipe: AttackRecipe
+    /// Attack budgets in 8-bit levels, in the order given, without repeats.
     public var epsilons: [Int]
     /// The codec settings, `none` first, without repeats.
     public var settings: [CodecSetting]
-    /// Ground-truth labels by image name; images without one are attacked at their clean top-1.
+    /// Ground-truth labels by image name (as listed, or the file name); empty to attack each
+    /// image's clean top-1. When given, every image has one.
     public var labels: [String: Int]
-    /// A description of the classifier's weights (path and size), recorded with the settings.
+    /// A description of the classifier's weights (name and checksum), recorded with the settings.
     public var weights: String
 
     /// Builds a plan; `none` is added as the baseline when absent and repeats are dropped.
-    public init(epsilons: [Int], settings: [CodecSetting], labels: [String: Int] = [:], weights: String) throws {
+    ///
+    /// Throws ``ResultsFileError`` when labels are given but some image has none, naming the images.
+    public init(images: [SweepImage], recipe: AttackRecipe, epsilons: [Int], settings: [CodecSetting],
+                labels: [String: Int] = [:], labelsPath: String = "the labels file", weights: String) throws {
+        var seenNames = Set<String>()
+        self.images = images.filter { seenNames.insert($0.name).inserted }
+        self.recipe = recipe
         var seenEps = Set<Int>()
         self.epsilons = epsilons.filter { seenEps.insert($0).inserted }
         let baseline = try CodecSetting(codec: .none, quality: 0)
@@ -26,17 +113,62 @@ public struct SweepPlan: Sendable {
         self.settings = ([baseline] + settings).filter { seen.insert($0.description).inserted }
         self.labels = labels
         self.weights = weights
+        if !labels.isEmpty {
+            let unlabelled = self.images.filter { label(for: $0.name) == nil }.map(\.name)
+            guard unlabelled.isEmpty else {
+                let examples = unlabelled.prefix(3).map { "'\(PlatformPath.display($0))'" }.joined(separator: ", ")
+                throw ResultsFileError(description: """
+                    \(PlatformPath.display(labelsPath)) has no label for \(unlabelled.count) of the \(self.images.count) \
+                    images (\(examples)\(unlabelled.count > 3 ? ", …" : "")); an entry must name the image as listed \
+                    or by its file name. Add them, or leave out --labels to attack each clean top-1
+                    """)
+            }
+        }
+    }
+
+    /// The ground-truth label of an image: by its name as listed, else by its file name.
+    public func label(for name: String) -> Int? {
+        labels[name] ?? labels[PlatformPath.lastComponent(name)]
     }
 
     /// The number of rows each image contributes.
     public var rowsPerImage: Int { epsilons.count * settings.count }
 
-    /// The text recorded beside the results CSV; a resumed sweep must match it exactly.
+    /// The keys an image contributes, in row order.
+    public func keys(for image: ImageIdentity) -> [SweepKey] {
+        epsilons.flatMap { eps in
+            settings.map { SweepKey(image: image, recipe: recipe, eps: eps, codec: $0.codec.rawValue, quality: $0.quality) }
+        }
+    }
+
+    /// Why a row with `key` does not belong to this plan, or nil when it does.
+    public func problem(with key: SweepKey) -> String? {
+        guard let image = imageByName[key.image.name] else { return "is for an image this sweep does not list" }
+        guard image.sha256 == key.image.sha256 else {
+            return "is for a file whose content has changed since (SHA-256 \(key.image.sha256.prefix(12))…, now \(image.sha256.prefix(12))…)"
+        }
+        guard key.recipe == recipe else { return "was made by another attack (\(key.recipe.attack), \(key.recipe.threat))" }
+        guard epsilons.contains(key.eps) else { return "has an eps this sweep does not use" }
+        guard settings.contains(where: { $0.codec.rawValue == key.codec && $0.quality == key.quality }) else {
+            return "has a codec setting this sweep does not use"
+        }
+        return nil
+    }
+
+    private var imageByName: [String: SweepImage] {
+        Dictionary(images.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The text recorded beside the results CSV; a resumed sweep must match it exactly. It holds
+    /// what decides the rows' values (attack, budgets, codecs, labels, weights), not the image list,
+    /// so a resumed sweep may add images.
     public var recordedSettings: String {
         let labelText = labels.isEmpty ? "clean top-1"
-            : labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+            : labels.sorted { $0.key < $1.key }.map { "\(PlatformPath.display($0.key))=\($0.value)" }.joined(separator: ";")
         return """
-            sanitize evaluate, results format 1
+            sanitize evaluate, results format 2
+            model: \(recipe.model)
+            attack: \(recipe.attack), loss \(recipe.loss), threat \(recipe.threat), steps \(recipe.steps), restarts \(recipe.restarts), seed \(recipe.seed)
             eps: \(epsilons.map(String.init).joined(separator: ","))
             codecs: \(settings.map(\.description).joined(separator: ","))
             labels: \(labelText)
@@ -45,23 +177,37 @@ public struct SweepPlan: Sendable {
             """
     }
 
-    /// Reads a labels CSV with the header `image,label`; labels are class indices 0…999.
+    /// Reads a labels CSV with the header `image,label`; labels are class indices `0..<classCount`.
+    ///
+    /// Throws naming the file and row: a missing or wrong header, a bad label, or one image given
+    /// two different labels.
     public static func readLabels(path: String, classCount: Int = 1000) throws -> [String: Int] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ResultsFileError(description: "\(path): cannot read the labels file")
+        let reader = try CSVFileReader(path: path, limit: 1 << 28)
+        guard reader.header.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["image", "label"] else {
+            throw ResultsFileError(description: "\(PlatformPath.display(path)): the labels file must start with the header 'image,label'")
         }
-        var lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-        guard let header = lines.first, CSV.split(header).map({ $0.trimmingCharacters(in: .whitespaces) }) == ["image", "label"] else {
-            throw ResultsFileError(description: "\(path): the labels file must start with the header 'image,label'")
-        }
-        lines.removeFirst()
         var labels: [String: Int] = [:]
-        for (i, line) in lines.enumerated() {
-            let f = CSV.split(line)
+        var rowOf: [String: Int] = [:]
+        while let f = try reader.next() {
+            let row = reader.recordNumber
+            if f == [""] { continue }
             guard f.count == 2, let label = Int(f[1].trimmingCharacters(in: .whitespaces)), (0..<classCount).contains(label) else {
-                throw ResultsFileError(description: "\(path): line \(i + 2) is not 'image,label' with a label 0…\(classCount - 1): '\(line)'")
+                throw ResultsFileError(description: """
+                    \(PlatformPath.display(path)): row \(row) is not 'image,label' with a label 0…\(classCount - 1): \
+                    '\(PlatformPath.display(f.joined(separator: ",")))'
+                    """)
+            }
+            if let earlier = labels[f[0]], earlier != label {
+                throw ResultsFileError(description: """
+                    \(PlatformPath.display(path)): row \(row) gives '\(PlatformPath.display(f[0]))' the label \(label), \
+                    but row \(rowOf[f[0]]!) gave it \(earlier); keep one
+                    """)
             }
             labels[f[0]] = label
+            rowOf[f[0]] = rowOf[f[0]] ?? row
+        }
+        guard !labels.isEmpty else {
+            throw ResultsFileError(description: "\(PlatformPath.display(path)): the labels file has no entries")
         }
         return labels
     }

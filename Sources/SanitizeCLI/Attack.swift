@@ -4,6 +4,7 @@ import Foundation
 import Imaging
 import Metrics
 import Models
+import _Support
 
 /// `sanitize attack`: one FGSM image, with what it does to the classifier (PROTOCOL §3).
 struct Attack: ParsableCommand {
@@ -57,6 +58,11 @@ struct Attack: ParsableCommand {
 
     func run() throws {
         let budget = eps ?? FGSM.budget(bits: epsBits!)
+        let outputs = [OutputFiles.Role("--output", output)] + [("--figure", figure), ("--save-gradient", saveGradient)]
+            .compactMap { name, path in path.map { OutputFiles.Role(name, $0) } }
+        for o in outputs { try OutputFiles.checkWritable(o.path, option: o.name) }
+        try OutputFiles.checkDistinct(outputs: outputs, inputs: [.init("image", image), .init("--weights file", try model.weightsPath())])
+
         let clean = try ModelView.apply(ImageFile.read(image))
         let classifier = try model.load()
         let cleanLogits = try classifier.logits([clean])[0]
@@ -64,34 +70,35 @@ struct Attack: ParsableCommand {
         let y = label ?? cleanPrediction.label
         let gradient = try classifier.inputGradients([clean], labels: [y])[0]
         let adversarial = FGSM.perturb(clean, gradient: gradient, eps: budget)
+        let adversarialPrediction = Prediction(logits: try classifier.logits([adversarial])[0])
+        let distance = PerturbationSize(clean: clean, adversarial: adversarial)
+        var svg: String?
+        if figure != nil {
+            let setting = try CodecSetting.parseList(figureCodec)[0]
+            let sanitised = try roundTrip(adversarial, setting).decoded
+            let sanitisedPrediction = Prediction(logits: try classifier.logits([sanitised])[0])
+            svg = try AttackFigure(
+                clean: clean, adversarial: adversarial, sanitised: sanitised, eps: budget,
+                captions: [caption("clean", cleanPrediction), "perturbation ×\(AttackFigure.amplification(eps: budget))",
+                           caption("FGSM eps \(budget)", adversarialPrediction),
+                           caption("\(setting)", sanitisedPrediction)]).svg()
+        }
+
+        // Everything is computed; now the outputs, each written atomically.
         try ImageFile.writePNG(adversarial, to: output)
         if let saveGradient {
             let values = gradient + cleanLogits
-            try ImageFile.writeBytes(values.withUnsafeBytes { Array($0) }, to: saveGradient)
+            try AtomicFile.write(values.withUnsafeBytes { Array($0) }, to: saveGradient)
         }
+        if let figure, let svg { try AtomicFile.write(svg, to: figure) }
 
-        let adversarialPrediction = Prediction(logits: try classifier.logits([adversarial])[0])
-        let distance = Perturbation(clean: clean, adversarial: adversarial)
         print("attacked label: \(y) \(className(y))\(label == nil ? " (clean top-1)" : "")")
         print("clean:       \(describe(cleanPrediction))")
         print("adversarial: \(describe(adversarialPrediction))")
         print("eps: \(budget) levels, L∞: \(distance.linf), changed pixels: \(distance.changedPixels) of \(clean.pixelCount)")
         print(String(format: "PSNR: %.2f dB, MS-SSIM: %.6f", try ImageQuality.psnr(clean, adversarial),
                      try ImageQuality.msssim(clean, adversarial)))
-        print("wrote \(output)")
-
-        if let figure {
-            let setting = try CodecSetting.parseList(figureCodec)[0]
-            let sanitised = try roundTrip(adversarial, setting).decoded
-            let sanitisedPrediction = Prediction(logits: try classifier.logits([sanitised])[0])
-            let svg = try AttackFigure(
-                clean: clean, adversarial: adversarial, sanitised: sanitised, eps: budget,
-                captions: [caption("clean", cleanPrediction), "perturbation ×\(AttackFigure.amplification(eps: budget))",
-                           caption("FGSM eps \(budget)", adversarialPrediction),
-                           caption("\(setting)", sanitisedPrediction)]).svg()
-            try ImageFile.writeBytes(Array(svg.utf8), to: figure)
-            print("wrote \(figure)")
-        }
+        for o in outputs { print("wrote \(PlatformPath.display(o.path))") }
     }
 
     private func className(_ k: Int) -> String { "\"\(imageNetClassNames[k])\"" }

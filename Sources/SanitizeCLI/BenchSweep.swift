@@ -36,24 +36,27 @@ struct BenchSweep: ParsableCommand {
 
     func run() throws {
         let settings = try ["jpeg:10,25,50,75,90", "webp:10,25,50,75,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
-        let plan = try SweepPlan(epsilons: [0, 1, 2, 4, 8, 16], settings: settings, weights: "bench")
-        let images = try ImageList.expand(inputs)
+        let files = try SweepImage.list(inputs).files
         let classifier = try model.load()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sanitize-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
 
         var perRow: [Double] = []
+        var rowsPerImage = 0
         for repeat_ in 0..<repeats {
             let path = folder.appendingPathComponent("run\(repeat_).csv").path
-            let results = try ResultsFile(path: path, header: ResultRow.header, settings: plan.recordedSettings, resume: false)
             let start = DispatchTime.now()
-            _ = try Sweep(plan: plan, classifier: classifier).run(images: images, results: results)
+            let plan = try SweepPlan(images: SweepImage.identify(files).images, recipe: .obliviousFGSM(model: "bench"),
+                                     epsilons: [0, 1, 2, 4, 8, 16], settings: settings, weights: "bench")
+            let results = try ResultsFile(path: path, settings: plan.recordedSettings, resume: false)
+            _ = try Sweep(plan: plan, classifier: classifier).run(results: results)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            perRow.append(1000 * seconds / Double(images.count * plan.rowsPerImage))
+            perRow.append(1000 * seconds / Double(plan.images.count * plan.rowsPerImage))
+            rowsPerImage = plan.rowsPerImage
         }
         let ours = perRow.sorted()[perRow.count / 2]
-        print("sweep: \(images.count) images × \(plan.rowsPerImage) rows, median of \(repeats)")
+        print("sweep: \(files.count) images × \(rowsPerImage) rows, median of \(repeats)")
         print(String(format: "sanitize evaluate   %8.1f ms/row", ours))
         guard !python.isEmpty else { return }
         let folderArgument = inputs.count == 1 ? inputs[0] : ""

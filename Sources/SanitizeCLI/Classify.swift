@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Models
+import _Support
 
 /// `sanitize classify`: EfficientNet-Lite0's top classes for each image.
 struct Classify: ParsableCommand {
@@ -56,7 +57,7 @@ struct Classify: ParsableCommand {
                 names.append(path)
             } catch {
                 failures += 1
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                warn("\(error)", prefix: "error")
             }
         }
         let logits = try model.logits(views)
@@ -65,11 +66,10 @@ struct Classify: ParsableCommand {
             let ranked = Classification.top(top, of: row)
             if csv {
                 for (rank, entry) in ranked.enumerated() {
-                    print([csvField(path), "\(rank + 1)", "\(entry.index)", formatProbability(entry.probability),
-                           csvField(entry.name)].joined(separator: ","))
+                    print(CSVText.line([path, "\(rank + 1)", "\(entry.index)", CSVText.number(Double(entry.probability)), entry.name]))
                 }
             } else {
-                print(path)
+                print(PlatformPath.display(path))
                 for (rank, entry) in ranked.enumerated() {
                     let index = String(entry.index).leftPadded(to: 4)
                     print("  \(rank + 1). \(index)  \(String(format: "%.4f", Double(entry.probability)))  \(entry.name)")
@@ -79,17 +79,6 @@ struct Classify: ParsableCommand {
         if failures > 0 {
             throw ClassifyFailure(failed: failures, total: images.count)
         }
-    }
-
-    /// A probability with 6 significant digits, as PROTOCOL §6 asks of floats.
-    private func formatProbability(_ p: Float) -> String {
-        String(format: "%.6g", Double(p))
-    }
-
-    /// RFC 4180: quote a field holding a comma, quote or line break, doubling inner quotes.
-    private func csvField(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

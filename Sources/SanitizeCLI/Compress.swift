@@ -61,15 +61,12 @@ struct Compress: ParsableCommand {
         if let problem = CodecSetting.problem(codec: codec, quality: quality ?? 0) {
             throw ValidationError("invalid --quality \(quality ?? 0) for --codec \(codec.rawValue): \(problem)")
         }
-        if let output, let encoded, output == encoded {
-            throw ValidationError("--output and --encoded are the same path '\(output)'")
-        }
     }
 
     func run() throws {
-        for path in [output, encoded].compactMap({ $0 }) {
-            try Self.checkWritableDirectory(for: path)
-        }
+        let outputs = [("--output", output), ("--encoded", encoded)].compactMap { name, path in path.map { OutputFiles.Role(name, $0) } }
+        for o in outputs { try OutputFiles.checkWritable(o.path, option: o.name) }
+        try OutputFiles.checkDistinct(outputs: outputs, inputs: [.init("image", image)])
         var input = try ImageFile.read(image)
         if modelView { input = ModelView.apply(input) }
         let setting = try CodecSetting(codec: codec, quality: quality ?? 0)
@@ -82,7 +79,7 @@ struct Compress: ParsableCommand {
         try writeOutputs(trip)
         let (psnr, msssim) = Self.quality(input, trip.decoded)
         var rows: [(String, String)] = [
-            ("image", "\(image) (\(input.width)×\(input.height))"),
+            ("image", "\(PlatformPath.display(image)) (\(input.width)×\(input.height))"),
             ("codec", codec.rawValue),
             ("quality", "\(setting.quality)"),
             ("bytes", "\(trip.bytes)"),
@@ -90,24 +87,23 @@ struct Compress: ParsableCommand {
             ("psnr", psnr),
             ("msssim", msssim),
         ]
-        if let encoded { rows.append(("encoded", encoded)) }
-        if let output { rows.append(("output", output)) }
+        if let encoded { rows.append(("encoded", PlatformPath.display(encoded))) }
+        if let output { rows.append(("output", PlatformPath.display(output))) }
         for (name, value) in rows {
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + value)
         }
     }
 
-    /// Writes the requested files; if the second write fails, the first is removed again so
-    /// that a failed run leaves no outputs behind.
+    /// Writes the requested files, the PNG encoded first; if the second write fails, the first
+    /// is removed again so that a failed run leaves no outputs behind.
     private func writeOutputs(_ trip: RoundTrip) throws {
-        if let encoded {
-            try ImageFile.writeBytes(trip.encoded, to: encoded)
-        }
-        if let output {
+        let png = try output.map { _ in try ImageFile.encodePNG(trip.decoded) }
+        if let encoded { try AtomicFile.write(trip.encoded, to: encoded) }
+        if let output, let png {
             do {
-                try ImageFile.writePNG(trip.decoded, to: output)
+                try AtomicFile.write(png, to: output)
             } catch {
-                if let encoded { try? FileManager.default.removeItem(atPath: encoded) }
+                if let encoded { _ = PlatformPath.withCString(encoded) { unlink($0) } }
                 throw error
             }
         }
@@ -130,18 +126,5 @@ struct Compress: ParsableCommand {
             msssim = "n/a (\(error))"
         }
         return (psnr, msssim)
-    }
-
-    /// Fails before any work when the directory that would hold `path` is missing or unwritable.
-    static func checkWritableDirectory(for path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let folder = directory.isEmpty ? "." : directory
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ImageFileError(path: path, reason: "the directory '\(folder)' does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw ImageFileError(path: path, reason: "the directory '\(folder)' is not writable")
-        }
     }
 }

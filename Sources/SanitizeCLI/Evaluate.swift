@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import Imaging
+import _Support
 
 /// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (PROTOCOL §6–7).
 struct Evaluate: ParsableCommand {
@@ -81,37 +82,43 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try SweepPlan(
-            epsilons: try epsilons(), settings: try settings(),
-            labels: try labels.map { try SweepPlan.readLabels(path: $0) } ?? [:],
-            weights: try model.weightsDescription())
-        let images = try ImageList.expand(inputs)
-        let results = try ResultsFile(path: output, header: ResultRow.header,
-                                      settings: plan.recordedSettings, resume: resume)
-        let summaryPath = summary ?? ImageList.summaryPath(for: output)
+        let summaryPath = summary ?? ResultsFile.defaultSummaryPath(for: output)
+        let weightsPath = try model.weightsPath()
+        let listing = try SweepImage.list(inputs)
+        try ResultsFile.checkOutputs(
+            results: output, summary: summaryPath,
+            inputs: [.init("--weights file", weightsPath)] + (labels.map { [.init("--labels file", $0)] } ?? [])
+                + listing.files.map { .init("image", $0.path) })
+        let labelMap = try labels.map { try SweepPlan.readLabels(path: $0) } ?? [:]
         let classifier = try model.load()
+        let identified = SweepImage.identify(listing.files)
+        let plan = try SweepPlan(
+            images: identified.images, recipe: .obliviousFGSM(model: ModelOptions.modelName),
+            epsilons: try epsilons(), settings: try settings(),
+            labels: labelMap, labelsPath: labels ?? "", weights: try model.weightsDescription())
+        let results = try ResultsFile(path: output, settings: plan.recordedSettings, resume: resume,
+                                      validate: plan.problem(with:))
+        if let repaired = results.repaired { warn("resuming \(PlatformPath.display(output)): dropped \(repaired)") }
         let sweep = Sweep(plan: plan, classifier: classifier)
         sweep.batchSize = batchSize
 
         let line = ProgressLine(label: "evaluate")
-        let skipped = try sweep.run(images: images, results: results) { p in
+        let skipped = listing.skipped + identified.skipped + (try sweep.run(results: results) { p in
             let rate = Double(p.rowsWritten) / max(p.seconds, 1e-9)
             let eta = rate > 0 ? Double(p.rowsRemaining) / rate : 0
             line.update("\(p.imagesDone)/\(p.imagesTotal) images, \(p.rowsWritten) rows, "
                 + String(format: "%.1f rows/s, ETA %@", rate, ProgressLine.duration(eta)))
-        }
+        })
         line.finish()
 
         var accumulator = SummaryAccumulator()
         try ResultRow.forEach(path: output) { accumulator.add($0) }
         let table = accumulator.summary
-        try ImageFile.writeBytes(Array(([SummaryRow.header] + table.map(\.csvLine)).joined(separator: "\n").utf8) + [10],
-                                 to: summaryPath)
-        print("Accuracy (%), \(table.map(\.images).max() ?? 0) images; rows in \(output), summary in \(summaryPath)")
+        try AtomicFile.write(SummaryRow.csv(table), to: summaryPath)
+        print("Accuracy (%), \(table.map(\.images).max() ?? 0) images; rows in \(PlatformPath.display(output)), "
+            + "summary in \(PlatformPath.display(summaryPath))")
         print(SummaryRow.accuracyTable(table))
-        for s in skipped { FileHandle.standardError.write(Data("warning: skipped \(s)\n".utf8)) }
-        if !skipped.isEmpty {
-            FileHandle.standardError.write(Data("warning: \(skipped.count) image(s) skipped; the other rows are complete\n".utf8))
-        }
+        for s in skipped { warn("skipped \(s)") }
+        if !skipped.isEmpty { warn("\(skipped.count) image(s) skipped; the other rows are complete") }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+import _Support
 
 /// The root command: it only configures the subcommands and reports errors.
 @main
@@ -14,27 +12,51 @@ struct Sanitize: ParsableCommand {
             A research harness for the experiments of "Lossy Compression to Prevent Evasion and \
             Poisoning" (Jacobellis and Qin): FGSM attacks on a pretrained EfficientNet-Lite0, \
             sanitised by real JPEG, WebP and JPEG 2000 codecs, and measured by accuracy, MS-SSIM, \
-            PSNR and bits per pixel.
-            """,
-        version: "0.1.0",
-        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self, Bench.self])
+            PSNR and bits per pixel; and small CNNs trained on codec-compressed and poisoned \
+            Fashion-MNIST.
 
-    /// Runs the parsed command. Every failure is printed to stderr as `error: …`; usage errors
-    /// exit with 64 (EX_USAGE) and runtime failures with 1.
+            Example:
+              sanitize evaluate Fixtures/images --eps 0,2,8 --codec jpeg:10,50,90 --output out/results.csv
+            """,
+        version: "0.2.0",
+        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self])
+
+    /// Parses the arguments and runs the command. Every failure is printed to stderr as
+    /// `error: …`: usage errors (bad options or values, found while parsing and validating)
+    /// exit with 64 (EX_USAGE), runtime failures with 1.
     static func main() {
+        let arguments = CommandLineArguments.normalized(CommandLineArguments.raw())
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            if let problem = CommandLineArguments.problem(in: arguments) { throw ValidationError(problem) }
+            command = try parseAsRoot(arguments)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
+            if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            let message = fullMessage(for: error)
-                .replacingOccurrences(of: "Error: ", with: "")
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            Foundation.exit(code.rawValue)
+            report(error, usage: true)
         }
+        do {
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { Foundation.exit(0) }
+            report(error, usage: error is ValidationError)
+        }
+    }
+
+    /// Prints `error: message` and exits with 64 for usage errors, else 1.
+    private static func report(_ error: Swift.Error, usage: Bool) -> Never {
+        let message: String
+        if usage {
+            message = fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
+        } else if let cocoa = error as? CocoaError {
+            let path = (cocoa.userInfo[NSFilePathErrorKey] as? String).map { PlatformPath.display($0) + ": " } ?? ""
+            message = path + cocoa.localizedDescription
+        } else {
+            message = "\(error)"
+        }
+        warn(message, prefix: "error")
+        Foundation.exit(usage ? 64 : 1)
     }
 }

@@ -14,6 +14,13 @@ private typealias Glibc = Darwin
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically with mode 0644. Throws ``FileError`` naming `path`.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { try $0(bytes) }
+    }
+
+    /// Writes the chunks that `produce` passes to its argument to `path`, atomically: a file too
+    /// large to hold in memory is streamed. If `produce` throws, nothing is written and the error
+    /// is rethrown.
+    public static func write(to path: String, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
         guard !path.isEmpty else { throw FileError(path: path, reason: "the output path is empty; give a file name") }
         let folder = PlatformPath.parent(path)
         let (descriptor, temporary) = try makeTemporary(in: folder, for: path)
@@ -21,7 +28,7 @@ public enum AtomicFile {
         defer { if !committed { _ = PlatformPath.withCString(temporary) { unlink($0) } } }
         do {
             defer { close(descriptor) }
-            try writeAll(bytes, to: descriptor, path: path)
+            try produce { try writeAll($0, to: descriptor, path: path) }
             guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else { throw failure(path, "cannot flush") }
         }
         let renamed = PlatformPath.withCString(temporary) { from in PlatformPath.withCString(path) { to in rename(from, to) } }

@@ -1,5 +1,10 @@
 import CSV
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// CSV text through the CSV library (RFC 4180 quoting: fields holding a comma, a quote or a line
 /// break are quoted, quotes doubled), and the package's one number format.
@@ -59,9 +64,7 @@ public final class CSVFileReader {
             reader = nil
             return
         }
-        guard let stream = InputStream(fileAtPath: "/dev/fd/\(file.descriptor)") else {
-            throw FileError(path: path, reason: "cannot open as a CSV stream")
-        }
+        let stream = FileInputStream(file)
         do {
             let reader = try CSVReader(stream: stream, hasHeaderRow: true)
             self.header = reader.headerRow ?? []
@@ -80,5 +83,39 @@ public final class CSVFileReader {
         }
         if record != nil { recordNumber += 1 }
         return record
+    }
+}
+
+/// The stream the CSV library reads a ``ReadableFile`` through. It knows the file's size, so it
+/// reports the end exactly: the library asks `hasBytesAvailable` before every byte, and a stream
+/// that only learns of the end from a read of 0 bytes makes it report an error there.
+private final class FileInputStream: InputStream {
+    private let file: ReadableFile
+    private var offset = 0
+    private var status: Stream.Status = .notOpen
+    private var failure: Swift.Error?
+
+    init(_ file: ReadableFile) {
+        self.file = file
+        super.init(data: Data())
+    }
+
+    override func open() { status = .open }
+    override func close() { status = .closed }
+    override var streamStatus: Stream.Status { status }
+    override var streamError: Swift.Error? { failure }
+    override var hasBytesAvailable: Bool { status == .open && offset < file.size }
+
+    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength: Int) -> Int {
+        while true {
+            let n = pread(file.descriptor, buffer, min(maxLength, max(0, file.size - offset)), off_t(offset))
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 {
+                failure = FileError(path: file.path, reason: "cannot read: \(String(cString: strerror(errno)))")
+                return -1
+            }
+            offset += n
+            return n
+        }
     }
 }

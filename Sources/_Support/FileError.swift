@@ -13,6 +13,6 @@ public struct FileError: Swift.Error, CustomStringConvertible, Sendable, Equatab
         self.reason = reason
     }
 
-    /// `<path>: <reason>`.
-    public var description: String { "\(PlatformPath.display(path)): \(reason)" }
+    /// `<path>: <reason>`, or only the reason when the path is empty.
+    public var description: String { path.isEmpty ? reason : "\(PlatformPath.display(path)): \(reason)" }
 }

@@ -1,7 +1,7 @@
 import Imaging
 
 /// How far an adversarial image is from its clean image, in 8-bit levels.
-public struct Perturbation: Equatable, Sendable {
+public struct PerturbationSize: Equatable, Sendable {
     /// The largest absolute change of any sample (the L∞ norm), 0…255.
     public var linf: Int
     /// The number of pixels with at least one changed channel.
@@ -10,7 +10,7 @@ public struct Perturbation: Equatable, Sendable {
     /// Compares `adversarial` with `clean`; both must have the same size.
     public init(clean: RGBImage, adversarial: RGBImage) {
         precondition(clean.width == adversarial.width && clean.height == adversarial.height,
-                     "Perturbation: \(clean.width)×\(clean.height) vs \(adversarial.width)×\(adversarial.height)")
+                     "PerturbationSize: \(clean.width)×\(clean.height) vs \(adversarial.width)×\(adversarial.height)")
         var linf = 0
         var changed = 0
         for p in 0..<clean.pixelCount {
