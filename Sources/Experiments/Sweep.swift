@@ -112,11 +112,11 @@ public final class Sweep {
         loaded.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(batch.count) { i in
                 out[i] = Result {
-                    let bytes = try Files.read(batch[i].path, limit: ImageFile.maxFileBytes)
-                    guard sha256Hex(bytes) == batch[i].sha256 else {
+                    let file = try ImageFile.readIdentified(batch[i].path)
+                    guard file.sha256 == batch[i].sha256 else {
                         throw FileError(path: batch[i].path, reason: "the file changed while the sweep ran; rerun with --resume to include it")
                     }
-                    return try ModelView.apply(ImageFile.decode(bytes, name: batch[i].path))
+                    return ModelView.apply(file.image)
                 }
             }
         }

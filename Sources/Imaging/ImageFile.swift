@@ -15,7 +15,7 @@ public enum ImageFile {
     /// Throws ``ImageFileError`` naming `path` and the reason: unreadable, empty, unknown format,
     /// or the decoder's own error (truncation, corrupt data, size over the cap).
     public static func read(_ path: String) throws -> RGBImage {
-        try read(path, maxPixels: PixelLimit.maxPixels)
+        try readIdentified(path).image
     }
 
     /// ``read(_:)`` with a caller's pixel cap (a fuzzer or a service may pass a smaller one; JPEG

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import _Support
 
 /// The root command: it only configures the subcommands and reports errors.
@@ -19,13 +20,17 @@ struct Sanitize: ParsableCommand {
               sanitize evaluate Fixtures/images --eps 0,2,8 --codec jpeg:10,50,90 --output out/results.csv
             """,
         version: "0.2.0",
-        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self])
+        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self,
+                      DecodeWorker.self])
 
     /// Parses the arguments and runs the command. Every failure is printed to stderr as
     /// `error: …`: usage errors (bad options or values, found while parsing and validating)
     /// exit with 64 (EX_USAGE), runtime failures with 1.
     static func main() {
         let arguments = CommandLineArguments.normalized(CommandLineArguments.raw())
+        if let executable = ChildProcess.currentExecutable {
+            ImageFile.isolation = .childProcess(executable: executable, arguments: ["sanitize", "decode-worker"])
+        }
         var command: ParsableCommand
         do {
             if let problem = CommandLineArguments.problem(in: arguments) { throw ValidationError(problem) }
