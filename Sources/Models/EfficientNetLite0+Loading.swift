@@ -20,7 +20,7 @@ extension EfficientNetLite0 {
         let resolved = try path ?? WeightsLocation.defaultPath()
         let file: SafeTensorsFile
         do {
-            file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: resolved)) { header in
+            file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: resolved), maximumHeaderBytes: Self.maximumHeaderBytes) { header in
                 try Self.checkHeader(header, source: resolved)
             }
         } catch let error as SafeTensorsError {
@@ -45,6 +45,11 @@ extension EfficientNetLite0 {
         }
         try self.init(tensors: tensors, source: resolved)
     }
+
+    /// The largest weights header read: 1 MiB. The installed file's header is 22,400 bytes, and
+    /// a header describing exactly the architecture's 247 tensors (plus 49 counters) cannot need
+    /// more than a few tens of kilobytes even with long names and padding.
+    static let maximumHeaderBytes = 1 << 20
 
     /// A safetensors error without the file name, which `ModelError` already gives.
     private static func reason(_ error: SafeTensorsError) -> String {

@@ -69,6 +69,7 @@ struct Poison: ParsableCommand {
         } catch {
             throw ValidationError("--output: \(error)")
         }
+        try requireCreatableFolder(output, option: "--output")
     }
 
     func run() throws {

@@ -155,6 +155,22 @@ func requireWritableParent(_ path: String) throws {
     }
 }
 
+/// Fails with a `ValidationError` naming `option` unless the folder `path` can be created: the
+/// nearest folder that exists on the way to it must be writable (checked before the work, which
+/// would otherwise be lost at the end).
+func requireCreatableFolder(_ path: String, option: String) throws {
+    var ancestor = (path as NSString).deletingLastPathComponent
+    while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
+        ancestor = (ancestor as NSString).deletingLastPathComponent
+    }
+    let existing = ancestor.isEmpty ? "." : ancestor
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
+          FileManager.default.isWritableFile(atPath: existing) else {
+        throw ValidationError("\(option) '\(path)' cannot be created: '\(existing)' is not a writable folder")
+    }
+}
+
 /// Fails with a `ValidationError` naming `option` unless `path` can be replaced by a new file:
 /// its directory exists and is writable, and `path` is absent or a regular file (a folder, FIFO
 /// or device there would only be found after the work).

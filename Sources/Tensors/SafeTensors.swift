@@ -102,16 +102,22 @@ public struct SafeTensorsFile: Sendable {
     /// 100 MB and never more than the file), then every entry and the file length against the
     /// header, then `check`, and only then is the data read.
     ///
-    /// - Parameter check: called with the validated header before the data is read; a throw
-    ///   stops loading and is passed on unchanged.
+    /// - Parameters:
+    ///   - maximumHeaderBytes: the largest accepted JSON header; a caller that knows its files
+    ///     (a model's weights) passes a tighter cap than the format's 100 MB, since parsing costs
+    ///     memory in proportion to the header.
+    ///   - check: called with the validated header before the data is read; a throw stops
+    ///     loading and is passed on unchanged.
     /// - Throws: `SafeTensorsError` naming the file (and the tensor at fault), or what `check` throws.
-    public init(contentsOf url: URL, check: (Header) throws -> Void = { _ in }) throws {
+    public init(contentsOf url: URL, maximumHeaderBytes: Int = SafeTensorsFile.maximumHeaderBytes,
+                check: (Header) throws -> Void = { _ in }) throws {
         let source = url.path
         func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(source: source, tensor: nil, reason: reason) }
         let file = try RegularFile(path: source)
         guard file.size >= 8 else { throw fail("file of \(file.size) bytes is shorter than the 8-byte header length") }
         let lengthField = try file.read(count: 8, at: 0)
-        let headerLength = try Self.checkedHeaderLength(lengthField, available: file.size - 8, source: source)
+        let headerLength = try Self.checkedHeaderLength(lengthField, available: file.size - 8, limit: maximumHeaderBytes,
+                                                        source: source)
         let headerBytes = try file.read(count: headerLength, at: 8)
         let header = try Self.parseHeader(headerBytes, dataCount: file.size - 8 - headerLength, source: source)
         try check(header)
@@ -126,7 +132,8 @@ public struct SafeTensorsFile: Sendable {
             throw SafeTensorsError(source: source, tensor: nil,
                                    reason: "file of \(data.count) bytes is shorter than the 8-byte header length")
         }
-        let headerLength = try Self.checkedHeaderLength([UInt8](data[0 ..< 8]), available: data.count - 8, source: source)
+        let headerLength = try Self.checkedHeaderLength([UInt8](data[0 ..< 8]), available: data.count - 8,
+                                                        limit: Self.maximumHeaderBytes, source: source)
         let header = try Self.parseHeader([UInt8](data[8 ..< 8 + headerLength]),
                                           dataCount: data.count - 8 - headerLength, source: source)
         self.init(source: source, header: header, bytes: data)
@@ -140,12 +147,13 @@ public struct SafeTensorsFile: Sendable {
         self.dataStart = 8 + header.headerByteCount
     }
 
-    /// The header length from the 8-byte little-endian field, checked against the 100 MB cap and
-    /// the `available` bytes after the field.
-    private static func checkedHeaderLength(_ field: [UInt8], available: Int, source: String) throws -> Int {
+    /// The header length from the 8-byte little-endian field, checked against `limit` and the
+    /// `available` bytes after the field.
+    private static func checkedHeaderLength(_ field: [UInt8], available: Int, limit: Int, source: String) throws -> Int {
         let headerLength = field.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength <= UInt64(maximumHeaderBytes) else {
-            throw SafeTensorsError(source: source, tensor: nil, reason: "header length \(headerLength) bytes exceeds the 100 MB limit")
+        guard headerLength <= UInt64(max(0, limit)) else {
+            let cap = limit == maximumHeaderBytes ? "100 MB" : "\(limit)-byte"
+            throw SafeTensorsError(source: source, tensor: nil, reason: "header length \(headerLength) bytes exceeds the \(cap) limit")
         }
         guard Int(headerLength) <= available else {
             throw SafeTensorsError(source: source, tensor: nil,

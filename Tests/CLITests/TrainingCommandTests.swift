@@ -40,6 +40,10 @@ final class TrainingCommandTests: XCTestCase {
         try assertUsageError(poison + ["--steps", "0"], mentions: "--steps")
         try assertUsageError(poison + ["--step-size=-1"], mentions: "--step-size")
         try assertUsageError(poison + ["--max-rounds", "0"], mentions: "--max-rounds")
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(directory!)/file", contents: Data()))
+        try assertUsageError(["poison", "--method", "unlearnable", "--output", "\(directory!)/file/sub/set"],
+                             mentions: "--output")
+        try FileManager.default.removeItem(atPath: "\(directory!)/file")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [], "a usage error writes nothing")
     }
 
@@ -111,7 +115,7 @@ final class TrainingCommandTests: XCTestCase {
 
         let mine = "\(directory!)/mine"
         try FileManager.default.createDirectory(atPath: mine, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: mine + "/notes.md", contents: Data("keep".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: mine + "/notes.md", contents: Data("keep".utf8)))
         try assertUsageError(["poison", "--method", "unlearnable", "--output", mine], mentions: "notes.md")
     }
 

@@ -157,6 +157,15 @@ final class WeightsFileTests: XCTestCase {
         assertLoadFails(path, mentions: ["_fc.weight", "[1000, 1280, 1]", "[1000, 1280]"])
     }
 
+    /// A header far larger than any EfficientNet-Lite0 header is refused before it is read or parsed.
+    func testOversizedHeaderIsRefusedBeforeParsing() throws {
+        let url = directory.appendingPathComponent("header.safetensors")
+        var bytes = withUnsafeBytes(of: UInt64(4 << 20).littleEndian) { Array($0) }
+        bytes += [UInt8](repeating: UInt8(ascii: " "), count: 4 << 20)
+        try Data(bytes).write(to: url)
+        assertLoadFails(url.path, mentions: [url.path, "header length 4194304 bytes exceeds the 1048576-byte limit"])
+    }
+
     /// A FIFO given as weights is refused by kind at once (opening it for reading would block).
     func testFIFOIsRefusedWithoutBlocking() throws {
         let path = directory.appendingPathComponent("fifo.safetensors").path

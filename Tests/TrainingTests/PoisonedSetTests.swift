@@ -53,7 +53,7 @@ final class PoisonedSetTests: XCTestCase {
     func testAFolderHoldingOtherFilesIsNeverReplaced() throws {
         let output = parent + "/mine"
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: output + "/notes.md", contents: Data("keep".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: output + "/notes.md", contents: Data("keep".utf8)))
         XCTAssertThrowsError(try PoisonedSet.write(tinySet(seed: 1), settings: [], to: output)) { error in
             XCTAssertTrue("\(error)".contains("notes.md") && "\(error)".contains(output), "\(error)")
         }
