@@ -38,7 +38,7 @@ public enum FileIO {
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + done, $0.count - done) }
+            let n = bytes.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DatasetError.unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -47,7 +47,7 @@ public enum FileIO {
             done += n
         }
         var probe: UInt8 = 0
-        guard done < bytes.count || Glibc.read(descriptor, &probe, 1) <= 0 else {
+        guard done < bytes.count || readBytes(descriptor, &probe, 1) <= 0 else {
             throw DatasetError.unreadable(path: path, reason: "the file grew while it was being read; read it again once it is complete")
         }
         // A file that shrank is returned as read; the format checks then report it as truncated.
@@ -102,10 +102,15 @@ public enum FileIO {
         }
     }
 
-    /// The directory part of `path` (`.` when there is none).
-    static func parentDirectory(of path: String) -> String {
-        let parent = (path as NSString).deletingLastPathComponent
-        return parent.isEmpty ? "." : parent
+    /// The folder part of `path`: `.` when there is none, `/` for a file at the root; trailing
+    /// slashes are ignored. (Foundation's `deletingLastPathComponent` traps on one-character
+    /// paths such as `x`, so it is not used.)
+    public static func parentDirectory(of path: String) -> String {
+        var bytes = Array(path.utf8)
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard var end = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        while end > 0, bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+        return end == 0 ? "/" : String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     /// Creates `path` and its parents if needed and checks that it is a writable directory.
@@ -121,6 +126,11 @@ public enum FileIO {
             throw DatasetError.unwritable(path: path, reason: "directory is not writable")
         }
     }
+}
+
+/// `read(2)`, under a name that the static `FileIO.read` does not shadow.
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }
 
 // MARK: - Staged files

@@ -134,7 +134,7 @@ struct TrainFailure: Error, CustomStringConvertible {
     let reason: String
     let output: String
     let log: String
-    var description: String { "\(reason); '\(output)' and '\(log)' were left as they were" }
+    var description: String { "\(reason); nothing was written, '\(output)' and '\(log)' are as they were" }
 }
 
 /// Prints to standard error.
@@ -144,8 +144,7 @@ func eprint(_ message: String, terminator: String = "\n") {
 
 /// Fails with a `ValidationError` when the directory that would hold `path` is missing or unwritable.
 func requireWritableParent(_ path: String) throws {
-    let parent = (path as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
+    let directory = FileIO.parentDirectory(of: path)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw ValidationError("the directory of '\(path)' does not exist")
@@ -159,11 +158,10 @@ func requireWritableParent(_ path: String) throws {
 /// nearest folder that exists on the way to it must be writable (checked before the work, which
 /// would otherwise be lost at the end).
 func requireCreatableFolder(_ path: String, option: String) throws {
-    var ancestor = (path as NSString).deletingLastPathComponent
-    while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
-        ancestor = (ancestor as NSString).deletingLastPathComponent
+    var existing = FileIO.parentDirectory(of: path)
+    while existing != "." && existing != "/" && !FileManager.default.fileExists(atPath: existing) {
+        existing = FileIO.parentDirectory(of: existing)
     }
-    let existing = ancestor.isEmpty ? "." : ancestor
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
           FileManager.default.isWritableFile(atPath: existing) else {

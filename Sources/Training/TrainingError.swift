@@ -12,7 +12,7 @@ public enum TrainingError: Swift.Error, CustomStringConvertible, Equatable {
         switch self {
         case let .diverged(epoch, step, steps, learningRate, what):
             return "training diverged in epoch \(epoch), step \(step) of \(steps) (learning rate \(learningRate)): \(what); "
-                + "use a smaller learning rate (--lr). The model keeps the weights of the last completed epoch"
+                + "use a smaller learning rate (--lr)"
         case let .nonFiniteWeight(name, index, value):
             return "refusing to save a model whose tensor \(name) holds \(value) at index \(index); "
                 + "training diverged, use a smaller learning rate (--lr)"

@@ -84,4 +84,11 @@ final class FileIOTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: destination), ["c.bin"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/nested"), ["set"])
     }
+
+    func testParentDirectory() {
+        let cases = ["x": ".", "x/": ".", "a/b": "a", "a//b/": "a", "/x": "/", "/": "/", "": ".", "./x": ".", "a/b/c": "a/b"]
+        for (path, parent) in cases {
+            XCTAssertEqual(FileIO.parentDirectory(of: path), parent, "parent of '\(path)'")
+        }
+    }
 }
