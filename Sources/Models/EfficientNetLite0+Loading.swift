@@ -9,57 +9,88 @@ extension EfficientNetLite0 {
     /// The default file is always checked against `WeightsLocation.sha256`, so a corrupt or stale
     /// installation is caught. An explicit `path` is checked only when `verifyChecksum` is true
     /// (the default): pass false to load other weights of the same architecture, which are still
-    /// checked tensor by tensor (names and shapes).
+    /// checked tensor by tensor (names, dtypes, shapes and finite values).
     ///
-    /// - Throws: `ModelError` naming the file and the reason, and saying to run `Scripts/setup.sh`.
+    /// The header is validated against the architecture before any data is read, so a file
+    /// whose header does not describe EfficientNet-Lite0 costs at most its header in memory.
+    ///
+    /// - Throws: `ModelError` naming the file and the reason (and the tensor at fault), and saying
+    ///   to run `Scripts/setup.sh`.
     public convenience init(weights path: String? = nil, verifyChecksum: Bool = true) throws {
         let resolved = try path ?? WeightsLocation.defaultPath()
-        let data: Data
+        let file: SafeTensorsFile
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: resolved), options: .mappedIfSafe)
-        } catch {
+            file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: resolved), maximumHeaderBytes: Self.maximumHeaderBytes) { header in
+                try Self.checkHeader(header, source: resolved)
+            }
+        } catch let error as SafeTensorsError {
             if !FileManager.default.fileExists(atPath: resolved) {
                 throw ModelError.weightsNotFound(searched: [resolved])
             }
-            throw ModelError.weightsUnreadable(path: resolved, reason: error.localizedDescription)
+            throw ModelError.weightsUnreadable(path: resolved, reason: Self.reason(error))
         }
-        if path == nil || verifyChecksum {
-            let observed = WeightsLocation.checksum(of: data)
-            if observed != WeightsLocation.sha256 {
-                // Name the structural problem when there is one: it says more than a checksum.
-                _ = try Self.parse(data, source: resolved)
-                throw ModelError.checksumMismatch(path: resolved, expected: WeightsLocation.sha256, observed: observed)
-            }
-        }
-        try self.init(tensors: try Self.parse(data, source: resolved), source: resolved)
-    }
-
-    /// Validates a safetensors file against the architecture and converts the tensors it needs.
-    ///
-    /// - Throws: `ModelError.weightsUnreadable` for a malformed file (naming the tensor at fault),
-    ///   `.missingTensors`, `.unexpectedTensors` or `.shapeMismatch`.
-    static func parse(_ data: Data, source: String) throws -> [String: Tensor] {
-        let file: SafeTensorsFile
-        do {
-            file = try SafeTensorsFile(data: data, source: source)
-        } catch let error as SafeTensorsError {
-            throw ModelError.weightsUnreadable(path: source, reason: error.description)
-        }
-        let expected = EfficientNetLite0Architecture.tensorShapes
-        try checkNames(Set(file.names), source: source)
         var tensors: [String: Tensor] = [:]
-        for (name, shape) in expected {
-            guard let entry = file.entry(named: name) else { continue }
-            guard entry.shape == shape else {
-                throw ModelError.shapeMismatch(path: source, name: name, expected: shape, observed: entry.shape)
-            }
+        for (name, _) in EfficientNetLite0Architecture.tensorShapes {
             do {
                 tensors[name] = try file.tensor(named: name)
             } catch let error as SafeTensorsError {
-                throw ModelError.weightsUnreadable(path: source, reason: error.description)
+                throw ModelError.weightsUnreadable(path: resolved, reason: Self.reason(error))
             }
         }
-        return tensors
+        if path == nil || verifyChecksum {
+            let observed = WeightsLocation.checksum(of: file.bytes)
+            if observed != WeightsLocation.sha256 {
+                throw ModelError.checksumMismatch(path: resolved, expected: WeightsLocation.sha256, observed: observed)
+            }
+        }
+        try self.init(tensors: tensors, source: resolved)
+    }
+
+    /// The largest weights header read: 1 MiB. The installed file's header is 22,400 bytes, and
+    /// a header describing exactly the architecture's 247 tensors (plus 49 counters) cannot need
+    /// more than a few tens of kilobytes even with long names and padding.
+    static let maximumHeaderBytes = 1 << 20
+
+    /// A safetensors error without the file name, which `ModelError` already gives.
+    private static func reason(_ error: SafeTensorsError) -> String {
+        (error.tensor.map { "tensor \($0): " } ?? "") + error.reason
+    }
+
+    /// Refuses a header that does not describe EfficientNet-Lite0: a missing or unexpected name,
+    /// a dtype other than F32 (I64 for the ignored `num_batches_tracked` counters), or a shape
+    /// that differs from the architecture's.
+    ///
+    /// - Throws: `ModelError.missingTensors`, `.unexpectedTensors`, `.dtypeMismatch` or `.shapeMismatch`.
+    static func checkHeader(_ header: SafeTensorsFile.Header, source: String) throws {
+        try checkNames(Set(header.entries.map(\.name)), source: source)
+        for entry in header.entries where entry.name.hasSuffix(".num_batches_tracked") && entry.dtype != .I64 {
+            throw ModelError.dtypeMismatch(path: source, name: entry.name, expected: SafeTensorsDType.I64.rawValue,
+                                           observed: entry.dtype.rawValue)
+        }
+        for (name, shape) in EfficientNetLite0Architecture.tensorShapes {
+            guard let entry = header.entry(named: name) else { continue }
+            guard entry.dtype == .F32 else {
+                throw ModelError.dtypeMismatch(path: source, name: name, expected: SafeTensorsDType.F32.rawValue,
+                                               observed: entry.dtype.rawValue)
+            }
+            guard entry.shape == shape else {
+                throw ModelError.shapeMismatch(path: source, name: name, expected: shape, observed: entry.shape)
+            }
+        }
+    }
+
+    /// Throws `ModelError.nonFiniteWeight` for the first tensor (in architecture order) holding NaN or ±∞.
+    static func checkFinite(_ tensors: [String: Tensor], source: String) throws {
+        for (name, _) in EfficientNetLite0Architecture.tensorShapes {
+            guard let tensor = tensors[name] else { continue }
+            let bad: (index: Int, value: Float)? = tensor.withUnsafeBufferPointer { values in
+                for i in values.indices where !values[i].isFinite { return (i, values[i]) }
+                return nil
+            }
+            if let bad {
+                throw ModelError.nonFiniteWeight(path: source, name: name, index: bad.index, value: bad.value)
+            }
+        }
     }
 
     /// Throws when `names` lacks a tensor the architecture needs or holds one it does not use.
@@ -75,12 +106,14 @@ extension EfficientNetLite0 {
 
     /// Builds the model from PyTorch-named tensors with PyTorch shapes (OIHW convolutions).
     ///
-    /// - Throws: `ModelError` for missing, unexpected or misshapen tensors; `source` names them.
+    /// - Throws: `ModelError` for missing, unexpected or misshapen tensors, or one holding NaN or
+    ///   ±∞; `source` names them.
     public convenience init(tensors: [String: Tensor], source: String = "<tensors>") throws {
         try Self.checkNames(Set(tensors.keys), source: source)
         for (name, shape) in EfficientNetLite0Architecture.tensorShapes where tensors[name]!.shape != shape {
             throw ModelError.shapeMismatch(path: source, name: name, expected: shape, observed: tensors[name]!.shape)
         }
+        try Self.checkFinite(tensors, source: source)
         let builder = NetworkBuilder(tensors: tensors)
         self.init(folded: builder.folded(), tape: builder.tape(), source: source)
     }

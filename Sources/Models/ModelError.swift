@@ -16,6 +16,10 @@ public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
     case unexpectedTensors(path: String, names: [String])
     /// A tensor whose shape differs from the architecture's (PyTorch layout, e.g. OIHW).
     case shapeMismatch(path: String, name: String, expected: [Int], observed: [Int])
+    /// A tensor stored with another element type than the architecture's (F32 for weights).
+    case dtypeMismatch(path: String, name: String, expected: String, observed: String)
+    /// A weight that is NaN or ±∞, with its flat index and value.
+    case nonFiniteWeight(path: String, name: String, index: Int, value: Float)
     /// Images of one batch must share a size.
     case mixedImageSizes(index: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
     /// A float pixel batch whose size does not match its declared shape.
@@ -47,6 +51,12 @@ public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
         case .shapeMismatch(let path, let name, let expected, let observed):
             return "weights \(path): tensor \(name) has shape \(observed), expected \(expected); "
                 + Self.installHint
+        case .dtypeMismatch(let path, let name, let expected, let observed):
+            return "weights \(path): tensor \(name) is stored as \(observed), expected \(expected); "
+                + Self.installHint
+        case .nonFiniteWeight(let path, let name, let index, let value):
+            return "weights \(path): tensor \(name) holds \(value) at index \(index); weights must be finite "
+                + "(a diverged training run?); " + Self.installHint
         case .mixedImageSizes(let index, let width, let height, let expectedWidth, let expectedHeight):
             return "image \(index) is \(width)×\(height) but the batch is \(expectedWidth)×\(expectedHeight); "
                 + "one batch must share a size"

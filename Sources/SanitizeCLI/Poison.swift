@@ -18,7 +18,9 @@ struct Poison: ParsableCommand {
             model fits 99% of the noisy set or --max-rounds. Both stay \
             within an L-infinity budget of --eps 8-bit levels. The output folder holds \
             train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (train on it with \
-            'sanitize train --train-dir DIR') and poison.txt with the settings.
+            'sanitize train --train-dir DIR') and poison.txt with the settings and each file's \
+            size and CRC-32. The folder is built under a temporary name beside --output and \
+            renamed into place only when complete; a previous poisoned set there is replaced.
             """)
 
     @OptionGroup var data: DataOptions
@@ -47,7 +49,7 @@ struct Poison: ParsableCommand {
     @Option(help: "Seed for the surrogate or crafting model, the random starts and the batch order.")
     var seed: UInt64 = 0
 
-    @Option(help: "Folder to write the poisoned training set to (created if needed).")
+    @Option(help: "Folder to write the poisoned training set to (created if needed; a previous poisoned set there is replaced).")
     var output: String
 
     func validate() throws {
@@ -61,10 +63,17 @@ struct Poison: ParsableCommand {
         guard surrogateEpochs >= 1 else { throw ValidationError("--surrogate-epochs must be at least 1, got \(surrogateEpochs)") }
         guard maxRounds >= 1 else { throw ValidationError("--max-rounds must be at least 1, got \(maxRounds)") }
         guard modelSteps >= 1 else { throw ValidationError("--model-steps must be at least 1, got \(modelSteps)") }
+        guard !output.isEmpty else { throw ValidationError("--output is empty; give the folder to write the poisoned set to") }
+        do {
+            try PoisonedSet.checkReplaceable(output)
+        } catch {
+            throw ValidationError("--output: \(error)")
+        }
+        try requireCreatableFolder(output, option: "--output")
     }
 
     func run() throws {
-        try FileIO.ensureDirectory(output)
+        try data.verifyTrainDir()
         var clean = try data.dataset.load(.train, from: data.trainSource)
         if data.limit > 0 { clean = clean.prefix(data.limit) }
         guard clean.count > 0 else { throw ValidationError("the training set (\(data.trainSource)) holds no images") }
@@ -88,7 +97,7 @@ struct Poison: ParsableCommand {
         let poisoned: LabeledImages
         switch method {
         case .adversarial:
-            let surrogate = Poisons.trainSurrogate(clean, configuration: configuration, onProgress: report)
+            let surrogate = try Poisons.trainSurrogate(clean, configuration: configuration, onProgress: report)
             eprint("surrogate accuracy on the clean training images: \(String(format: "%.4f", Trainer.accuracy(of: surrogate, on: clean)))")
             poisoned = Poisons.adversarial(clean, surrogate: surrogate, configuration: configuration, onProgress: report)
         case .unlearnable:
@@ -100,25 +109,17 @@ struct Poison: ParsableCommand {
         guard maxChange <= eps else {
             throw ValidationError("internal error: a pixel moved by \(maxChange) levels, above --eps \(eps)")
         }
-        try FashionMNIST.write(poisoned, as: .train, to: output)
         let seconds = Date().timeIntervalSince(start)
-        let notes = """
-            method=\(method.rawValue)
-            images=\(clean.count)
-            eps=\(eps)
-            steps=\(steps)
-            step_size=\(configuration.stepSize)
-            surrogate_epochs=\(method == .adversarial ? surrogateEpochs : 0)
-            max_rounds=\(method == .unlearnable ? maxRounds : 0)
-            model_steps=\(method == .unlearnable ? modelSteps : 0)
-            seed=\(seed)
-            source=\(data.trainSource)
-            max_change=\(maxChange)
-            mean_abs_change=\(String(format: "%.4f", meanChange))
-            seconds=\(String(format: "%.1f", seconds))
-
-            """
-        try FileIO.writeAtomically(Array(notes.utf8), to: output + "/poison.txt")
+        let settings: [(key: String, value: String)] = [
+            ("method", method.rawValue), ("images", "\(clean.count)"), ("eps", "\(eps)"), ("steps", "\(steps)"),
+            ("step_size", "\(configuration.stepSize)"),
+            ("surrogate_epochs", "\(method == .adversarial ? surrogateEpochs : 0)"),
+            ("max_rounds", "\(method == .unlearnable ? maxRounds : 0)"),
+            ("model_steps", "\(method == .unlearnable ? modelSteps : 0)"),
+            ("seed", "\(seed)"), ("source", data.trainSource), ("max_change", "\(maxChange)"),
+            ("mean_abs_change", String(format: "%.4f", meanChange)), ("seconds", String(format: "%.1f", seconds)),
+        ]
+        try PoisonedSet.write(poisoned, settings: settings, to: output)
         print("wrote \(poisoned.count) poisoned images to \(output): max |change| \(maxChange), mean |change| \(String(format: "%.3f", meanChange)) levels, \(String(format: "%.0f", seconds)) s")
     }
 }

@@ -23,6 +23,11 @@ struct Train: ParsableCommand {
             evaluated on the clean test set and on the test set through --test-codec (default: \
             the training codec). The per-epoch log has the columns \
             epoch,train_loss,train_accuracy,test_accuracy,test_accuracy_codec,seconds.
+
+            The log and the weights are written beside their destinations under temporary names \
+            and renamed into place together when training ends, so a killed or failed run leaves \
+            the previous run's log and weights as they were. Training stops with an error as soon \
+            as the loss or a weight becomes NaN or infinite (a learning rate that is too large).
             """)
 
     @OptionGroup var data: DataOptions
@@ -64,7 +69,10 @@ struct Train: ParsableCommand {
             do { _ = try CodecChoice(text) } catch { throw ValidationError("\(error)") }
         }
         try data.validate()
-        for path in [output, log] { try requireWritableParent(path) }
+        for (option, path) in [("--output", output), ("--log", log)] { try requireWritableFile(path, option: option) }
+        guard (output as NSString).standardizingPath != (log as NSString).standardizingPath else {
+            throw ValidationError("--output and --log are both '\(output)'; give the weights and the log different paths")
+        }
     }
 
     func run() throws {
@@ -85,9 +93,26 @@ struct Train: ParsableCommand {
         let model = SmallCNN(height: train.height, width: train.width, channels: train.channels,
                              classCount: train.classCount, seed: seed)
         let logFile = try TrainingLog(path: log)
+        defer { logFile.discard() }
         let trainer = Trainer(model: model, configuration: configuration)
         eprint("training SmallCNN (\(model.parameterCount) parameters) for \(epochs) epochs, codec \(trainCodec), test codec \(evalCodec)")
+        eprint("rows so far go to \(logFile.temporaryPath) until training ends")
         print("epoch  train_loss  train_acc  test_acc  test_acc_codec  seconds")
+        do {
+            try runEpochs(trainer, on: train, test: test, codecTest: codecTest, log: logFile)
+        } catch let error as TrainingError {
+            eprint("")
+            throw TrainFailure(reason: "\(error)", output: output, log: log)
+        }
+        let weights = try Checkpoint.stage(model, to: output)
+        try weights.commit()
+        try logFile.commit()
+        eprint("wrote \(output) and \(log)")
+    }
+
+    /// Runs the epochs, printing progress and appending each epoch's row to `log`.
+    private func runEpochs(_ trainer: Trainer, on train: LabeledImages, test: LabeledImages, codecTest: LabeledImages?,
+                       log logFile: TrainingLog) throws {
         try trainer.train(
             on: train, test: test, codecTest: codecTest,
             onStep: { p in
@@ -101,9 +126,15 @@ struct Train: ParsableCommand {
                 fflush(stdout)
                 try logFile.append(r)
             })
-        try Checkpoint.save(model, to: output)
-        eprint("wrote \(output) and \(log)")
     }
+}
+
+/// Training stopped before the end; the destinations were not touched.
+struct TrainFailure: Error, CustomStringConvertible {
+    let reason: String
+    let output: String
+    let log: String
+    var description: String { "\(reason); nothing was written, '\(output)' and '\(log)' are as they were" }
 }
 
 /// Prints to standard error.
@@ -113,14 +144,42 @@ func eprint(_ message: String, terminator: String = "\n") {
 
 /// Fails with a `ValidationError` when the directory that would hold `path` is missing or unwritable.
 func requireWritableParent(_ path: String) throws {
-    let parent = (path as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
+    let directory = FileIO.parentDirectory(of: path)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw ValidationError("the directory of '\(path)' does not exist")
     }
     guard FileManager.default.isWritableFile(atPath: directory) else {
         throw ValidationError("the directory of '\(path)' is not writable")
+    }
+}
+
+/// Fails with a `ValidationError` naming `option` unless the folder `path` can be created: the
+/// nearest folder that exists on the way to it must be writable (checked before the work, which
+/// would otherwise be lost at the end).
+func requireCreatableFolder(_ path: String, option: String) throws {
+    var existing = FileIO.parentDirectory(of: path)
+    while existing != "." && existing != "/" && !FileManager.default.fileExists(atPath: existing) {
+        existing = FileIO.parentDirectory(of: existing)
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
+          FileManager.default.isWritableFile(atPath: existing) else {
+        throw ValidationError("\(option) '\(path)' cannot be created: '\(existing)' is not a writable folder")
+    }
+}
+
+/// Fails with a `ValidationError` naming `option` unless `path` can be replaced by a new file:
+/// its directory exists and is writable, and `path` is absent or a regular file (a folder, FIFO
+/// or device there would only be found after the work).
+func requireWritableFile(_ path: String, option: String) throws {
+    guard !path.isEmpty else { throw ValidationError("\(option) is empty; give a file path") }
+    try requireWritableParent(path)
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    let mode = info.st_mode & S_IFMT
+    guard mode == S_IFREG || mode == S_IFLNK else {
+        throw ValidationError("\(option) '\(path)' exists and is not a regular file; give the path of a file to write")
     }
 }
 
@@ -132,7 +191,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Folder holding the dataset files; overrides the dataset's default folder.")
     var data: String?
 
-    @Option(name: .customLong("train-dir"), help: "Folder holding a replacement training set in the dataset's own format, such as the output of 'sanitize poison'. The test set still comes from --data.")
+    @Option(name: .customLong("train-dir"), help: "Folder holding a poisoned training set written by 'sanitize poison' (checked against its poison.txt). The test set still comes from --data.")
     var trainDir: String?
 
     @Option(help: "Use only the first N training images (for quick runs); 0 means all.")
@@ -160,8 +219,17 @@ struct DataOptions: ParsableArguments {
     /// The codec cache folder.
     var cacheDirectory: String { cache ?? CodecCache.defaultDirectory }
 
-    /// Loads and validates the training set (from --train-dir when given, cut to --limit) and the test set.
+    /// Checks that --train-dir, when given, is a complete set written by `sanitize poison`.
+    ///
+    /// - Throws: `PoisonedSetError.incomplete` saying to rerun `sanitize poison`.
+    func verifyTrainDir() throws {
+        if let trainDir { try PoisonedSet.verify(trainDir) }
+    }
+
+    /// Loads and validates the training set (from --train-dir when given, after `verifyTrainDir`,
+    /// cut to --limit) and the test set.
     func load() throws -> (train: LabeledImages, test: LabeledImages) {
+        try verifyTrainDir()
         var train = try dataset.load(.train, from: trainSource)
         if limit > 0 { train = train.prefix(limit) }
         let test = try dataset.load(.test, from: directory)

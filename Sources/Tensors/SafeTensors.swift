@@ -42,11 +42,12 @@ public struct SafeTensorsError: Swift.Error, CustomStringConvertible, Equatable 
 /// header `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}`,
 /// then the raw little-endian data, with offsets relative to the end of the header.
 ///
-/// Validation (per `shared/BAD-INPUTS.md`) happens in the initialiser, before any tensor is
-/// converted: header longer than 100 MB or than the file, invalid JSON or UTF-8, unknown dtype,
-/// malformed shape or offsets, `shape × dtype` size different from the offsets' span, offsets out
-/// of bounds, overlapping or leaving gaps, and a data section whose length differs from the end of
-/// the last tensor. Each error names the tensor.
+/// Validation (per `docs/bad-inputs.md`) happens before any tensor data is read: a file that is
+/// not a regular file (a FIFO, socket, device or directory), a header longer than 100 MB or than
+/// the file, invalid JSON or UTF-8, a name given twice, an unknown dtype, a malformed shape or
+/// offsets, a `shape × dtype` size different from the offsets' span, offsets out of bounds,
+/// overlapping or leaving gaps, and a data section whose length differs from the end of the last
+/// tensor. Each error names the tensor.
 public struct SafeTensorsFile: Sendable {
     /// One tensor's header entry.
     public struct Entry: Sendable, Equatable {
@@ -60,6 +61,27 @@ public struct SafeTensorsFile: Sendable {
         public let byteRange: Range<Int>
     }
 
+    /// The validated header of a file whose data has not been read yet, handed to the `check`
+    /// of `init(contentsOf:check:)` so a caller can refuse names, dtypes or shapes it does not
+    /// expect before the data costs any memory.
+    public struct Header: Sendable {
+        /// Where the bytes come from, for messages.
+        public let source: String
+        /// The tensors in data order.
+        public let entries: [Entry]
+        /// The `__metadata__` strings (empty when absent).
+        public let metadata: [String: String]
+        /// Bytes of the JSON header (without the 8-byte length field).
+        public let headerByteCount: Int
+        /// Bytes of the data section, the end of the last tensor.
+        public let dataByteCount: Int
+
+        /// The header entry called `name`, or `nil`.
+        public func entry(named name: String) -> Entry? {
+            entries.first { $0.name == name }
+        }
+    }
+
     /// Largest accepted JSON header, as in the reference Rust implementation: 100 MB.
     public static let maximumHeaderBytes = 100_000_000
 
@@ -69,66 +91,114 @@ public struct SafeTensorsFile: Sendable {
     public let entries: [Entry]
     /// The `__metadata__` strings (empty when absent).
     public let metadata: [String: String]
-    private let bytes: Data
+    /// The whole file as read: length field, header and data (for checksums).
+    public let bytes: Data
     private let dataStart: Int
 
-    /// Reads and validates the file at `url` (memory-mapped when possible).
-    public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw SafeTensorsError(source: url.path, tensor: nil, reason: "cannot read the file (\(error.localizedDescription))")
-        }
-        try self.init(data: data, source: url.path)
+    /// Reads and validates the file at `url`.
+    ///
+    /// The order bounds the memory a hostile file can cost: the file type is checked before
+    /// opening for data (so a FIFO never blocks), then the 8-byte length, then the header (at most
+    /// 100 MB and never more than the file), then every entry and the file length against the
+    /// header, then `check`, and only then is the data read.
+    ///
+    /// - Parameters:
+    ///   - maximumHeaderBytes: the largest accepted JSON header; a caller that knows its files
+    ///     (a model's weights) passes a tighter cap than the format's 100 MB, since parsing costs
+    ///     memory in proportion to the header.
+    ///   - check: called with the validated header before the data is read; a throw stops
+    ///     loading and is passed on unchanged.
+    /// - Throws: `SafeTensorsError` naming the file (and the tensor at fault), or what `check` throws.
+    public init(contentsOf url: URL, maximumHeaderBytes: Int = SafeTensorsFile.maximumHeaderBytes,
+                check: (Header) throws -> Void = { _ in }) throws {
+        let source = url.path
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(source: source, tensor: nil, reason: reason) }
+        let file = try RegularFile(path: source)
+        guard file.size >= 8 else { throw fail("file of \(file.size) bytes is shorter than the 8-byte header length") }
+        let lengthField = try file.read(count: 8, at: 0)
+        let headerLength = try Self.checkedHeaderLength(lengthField, available: file.size - 8, limit: maximumHeaderBytes,
+                                                        source: source)
+        let headerBytes = try file.read(count: headerLength, at: 8)
+        let header = try Self.parseHeader(headerBytes, dataCount: file.size - 8 - headerLength, source: source)
+        try check(header)
+        let data = try file.read(count: file.size, at: 0)
+        self.init(source: source, header: header, bytes: Data(data))
     }
 
     /// Validates `data` as a safetensors file; `source` names it in errors.
     public init(data: Data, source: String = "<memory>") throws {
+        let data = Data(data)  // rebase to index 0
+        guard data.count >= 8 else {
+            throw SafeTensorsError(source: source, tensor: nil,
+                                   reason: "file of \(data.count) bytes is shorter than the 8-byte header length")
+        }
+        let headerLength = try Self.checkedHeaderLength([UInt8](data[0 ..< 8]), available: data.count - 8,
+                                                        limit: Self.maximumHeaderBytes, source: source)
+        let header = try Self.parseHeader([UInt8](data[8 ..< 8 + headerLength]),
+                                          dataCount: data.count - 8 - headerLength, source: source)
+        self.init(source: source, header: header, bytes: data)
+    }
+
+    private init(source: String, header: Header, bytes: Data) {
+        self.source = source
+        self.entries = header.entries
+        self.metadata = header.metadata
+        self.bytes = bytes
+        self.dataStart = 8 + header.headerByteCount
+    }
+
+    /// The header length from the 8-byte little-endian field, checked against `limit` and the
+    /// `available` bytes after the field.
+    private static func checkedHeaderLength(_ field: [UInt8], available: Int, limit: Int, source: String) throws -> Int {
+        let headerLength = field.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(max(0, limit)) else {
+            let cap = limit == maximumHeaderBytes ? "100 MB" : "\(limit)-byte"
+            throw SafeTensorsError(source: source, tensor: nil, reason: "header length \(headerLength) bytes exceeds the \(cap) limit")
+        }
+        guard Int(headerLength) <= available else {
+            throw SafeTensorsError(source: source, tensor: nil,
+                                   reason: "header length \(headerLength) bytes exceeds the \(available) bytes after the length field")
+        }
+        return Int(headerLength)
+    }
+
+    /// Parses and validates the JSON header of a file whose data section holds `dataCount` bytes.
+    private static func parseHeader(_ headerBytes: [UInt8], dataCount: Int, source: String) throws -> Header {
         func fail(_ reason: String, _ tensor: String? = nil) -> SafeTensorsError {
             SafeTensorsError(source: source, tensor: tensor, reason: reason)
         }
-        let data = Data(data)  // rebase to index 0
-        guard data.count >= 8 else { throw fail("file of \(data.count) bytes is shorter than the 8-byte header length") }
-        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw fail("header length \(headerLength) bytes exceeds the 100 MB limit")
-        }
-        guard 8 + Int(headerLength) <= data.count else {
-            throw fail("header length \(headerLength) bytes exceeds the \(data.count - 8) bytes after the length field")
-        }
-        let headerBytes = data.subdata(in: 8..<(8 + Int(headerLength)))
-        let json: Any
+        let json: HeaderJSON
         do {
-            json = try JSONSerialization.jsonObject(with: headerBytes, options: [])
-        } catch {
-            throw fail("header is not valid JSON (\(error.localizedDescription))")
+            json = try HeaderJSONParser.parse(headerBytes)
+        } catch let failure as HeaderJSONParser.Failure {
+            if let key = failure.duplicateKey {
+                throw fail("the name appears twice in the header; each tensor must be stored once", key)
+            }
+            throw fail("header is not valid JSON (\(failure.reason))")
         }
-        guard let header = json as? [String: Any] else { throw fail("header is not a JSON object") }
+        guard case let .object(members) = json else { throw fail("header is not a JSON object") }
 
         var metadata: [String: String] = [:]
-        if let raw = header["__metadata__"] {
-            guard let object = raw as? [String: Any] else { throw fail("__metadata__ is not an object") }
-            for (key, value) in object {
-                guard let string = value as? String else { throw fail("__metadata__ value for '\(key)' is not a string") }
+        if let raw = members.first(where: { $0.key == "__metadata__" })?.value {
+            guard case let .object(pairs) = raw else { throw fail("__metadata__ is not an object") }
+            for (key, value) in pairs {
+                guard case let .string(string) = value else { throw fail("__metadata__ value for '\(key)' is not a string") }
                 metadata[key] = string
             }
         }
 
-        let dataCount = data.count - 8 - Int(headerLength)
         var entries: [Entry] = []
-        for (name, raw) in header where name != "__metadata__" {
-            guard let info = raw as? [String: Any] else { throw fail("entry is not an object", name) }
-            guard let dtypeName = info["dtype"] as? String else { throw fail("missing or non-string dtype", name) }
+        for (name, raw) in members where name != "__metadata__" {
+            guard case let .object(fields) = raw else { throw fail("entry is not an object", name) }
+            func field(_ key: String) -> HeaderJSON? { fields.first { $0.key == key }?.value }
+            guard case let .string(dtypeName) = field("dtype") else { throw fail("missing or non-string dtype", name) }
             guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
                 throw fail("unsupported dtype \(dtypeName) (supported: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))", name)
             }
-            guard let shapeValues = info["shape"] as? [Any],
-                  let shape = Self.integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
+            guard let shape = integers(field("shape")), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("shape is not an array of non-negative integers", name)
             }
-            guard let offsetValues = info["data_offsets"] as? [Any], let offsets = Self.integers(offsetValues),
-                  offsets.count == 2 else {
+            guard let offsets = integers(field("data_offsets")), offsets.count == 2 else {
                 throw fail("data_offsets is not a pair of integers", name)
             }
             let (begin, end) = (offsets[0], offsets[1])
@@ -163,21 +233,17 @@ public struct SafeTensorsFile: Sendable {
         guard position == dataCount else {
             throw fail("file length mismatch: the data section has \(dataCount) bytes but the tensors end at byte \(position)")
         }
-        self.source = source
-        self.entries = entries
-        self.metadata = metadata
-        self.bytes = data
-        self.dataStart = 8 + Int(headerLength)
+        return Header(source: source, entries: entries, metadata: metadata, headerByteCount: headerBytes.count,
+                      dataByteCount: dataCount)
     }
 
-    /// Exact integers from JSON numbers, or `nil` if any is not an integer.
-    private static func integers(_ values: [Any]) -> [Int]? {
+    /// The exact integers of a JSON array, or `nil` if it is not an array of integers.
+    private static func integers(_ value: HeaderJSON?) -> [Int]? {
+        guard case let .array(elements) = value else { return nil }
         var result: [Int] = []
-        for value in values {
-            guard type(of: value) != Bool.self, let number = value as? NSNumber else { return nil }
-            let double = number.doubleValue
-            guard double.rounded() == double, abs(double) < 0x1p62 else { return nil }
-            result.append(number.intValue)
+        for element in elements {
+            guard case let .integer(integer) = element else { return nil }
+            result.append(integer)
         }
         return result
     }

@@ -77,16 +77,17 @@ public enum Poisons {
     }
 
     /// Trains the surrogate of the adversarial poison on clean data with the standard recipe.
+    ///
+    /// - Throws: `TrainingError.diverged` if the surrogate's training diverges.
     public static func trainSurrogate(_ clean: LabeledImages, configuration: PoisonConfiguration,
-                                      onProgress: (PoisonProgress) -> Void = { _ in }) -> SmallCNN {
+                                      onProgress: (PoisonProgress) -> Void = { _ in }) throws -> SmallCNN {
         let model = SmallCNN(height: clean.height, width: clean.width, channels: clean.channels,
                              classCount: clean.classCount, seed: configuration.seed)
         var recipe = TrainingConfiguration.standard(epochs: configuration.surrogateEpochs, seed: configuration.seed)
         recipe.batchSize = max(1, min(recipe.batchSize, clean.count))
         let trainer = Trainer(model: model, configuration: recipe)
         let perEpoch = (clean.count / recipe.batchSize) * recipe.batchSize
-        // The callbacks cannot throw, so neither can training.
-        _ = try? trainer.train(on: clean, test: clean.prefix(0), codecTest: nil, onStep: { p in
+        try trainer.train(on: clean, test: clean.prefix(0), codecTest: nil, onStep: { p in
             onProgress(PoisonProgress(phase: "surrogate epoch \(p.epoch)", done: p.step * recipe.batchSize, total: perEpoch, loss: p.loss))
         }, onEpoch: { _ in })
         return model

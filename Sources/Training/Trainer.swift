@@ -68,10 +68,16 @@ public final class Trainer {
     /// Trains for `configuration.epochs` epochs on `train`, evaluating on `test` (clean) and
     /// `codecTest` (the test set through the test codec, or nil) after each epoch.
     ///
+    /// After every step the loss and every parameter and buffer are checked: as soon as one is
+    /// NaN or ±∞, the model is put back to its state at the end of the last completed epoch (the
+    /// initial weights during the first) and `TrainingError.diverged` is thrown. The checks only
+    /// read the values, so a run that does not diverge is unchanged bit for bit.
+    ///
     /// - Parameters:
     ///   - onStep: called about every `reportEvery` steps with running statistics.
     ///   - onEpoch: called with each finished epoch's record; a throw stops training.
     /// - Returns: one record per epoch.
+    /// - Throws: `TrainingError.diverged` naming the epoch and step, or what `onEpoch` throws.
     @discardableResult
     public func train(on train: LabeledImages, test: LabeledImages, codecTest: LabeledImages?,
                       reportEvery: Int = 50,
@@ -84,13 +90,19 @@ public final class Trainer {
         var records = [EpochRecord]()
         for epoch in 0 ..< configuration.epochs {
             let order = EpochOrder.permutation(count: train.count, seed: configuration.seed, epoch: epoch)
+            let lastGood = model.stateDict.map { $0.tensor.detached() }
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, correct = 0, seen = 0
             for step in 0 ..< stepsPerEpoch {
                 let indices = order[step * configuration.batchSize ..< (step + 1) * configuration.batchSize]
-                let (loss, hits) = self.step(Batch.make(train, indices: indices),
-                                             rate: configuration.schedule.rate(step: globalStep, totalSteps: totalSteps))
+                let rate = configuration.schedule.rate(step: globalStep, totalSteps: totalSteps)
+                let (loss, hits) = self.step(Batch.make(train, indices: indices), rate: rate)
                 globalStep += 1
+                if let problem = loss.isFinite ? Self.firstNonFinite(in: model) : "the loss is \(loss)" {
+                    for ((_, tensor), saved) in zip(model.stateDict, lastGood) { tensor.assign(saved) }
+                    throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch,
+                                                 learningRate: rate, what: problem)
+                }
                 lossSum += Double(loss) * Double(indices.count)
                 correct += hits
                 seen += indices.count
@@ -123,6 +135,12 @@ public final class Trainer {
         optimizer.step()
         let predictions = logits.argmax()
         return (loss.item, zip(predictions, batch.labels).filter { $0 == $1 }.count)
+    }
+
+    /// `"NAME holds VALUE at index I"` for the first parameter or buffer of `model` holding NaN
+    /// or ±∞, or nil when all are finite.
+    static func firstNonFinite(in model: SmallCNN) -> String? {
+        Checkpoint.firstNonFinite(model.stateDict).map { "\($0.name) holds \($0.value) at index \($0.index)" }
     }
 
     // MARK: - Evaluation

@@ -38,37 +38,43 @@ public struct EpochRecord: Equatable, Sendable {
     }
 }
 
-/// Appends `train.csv` rows whole, flushed to disk after each epoch.
+/// Writes `train.csv` rows whole, flushed to disk after each epoch, to a temporary file beside
+/// the log that `commit()` renames into place.
 ///
-/// The file is created (truncated) with its header when the log opens, so a killed run leaves
-/// a valid CSV with every completed epoch and never a half row.
+/// Until `commit()`, the log's path keeps whatever it held before (a previous run's log stays
+/// whole if this run is killed or fails); the rows so far can be followed in `temporaryPath`.
+/// Committed together with the weights (`Checkpoint.stage`), the log and the weights on disk
+/// always come from the same run.
 public final class TrainingLog {
-    private let handle: FileHandle
+    private let file: StagedFile
     /// The log's path.
-    public let path: String
+    public var path: String { file.path }
+    /// The temporary file holding the rows until `commit()`.
+    public var temporaryPath: String { file.temporaryPath }
 
-    /// Creates or truncates `path` and writes the header.
+    /// Creates the temporary file beside `path` and writes the header to it.
     ///
     /// - Throws: `DatasetError.unwritable` naming the path when it cannot be created.
     public init(path: String) throws {
-        self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: Data((EpochRecord.csvHeader + "\n").utf8)),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw DatasetError.unwritable(path: path, reason: "cannot create the log file")
-        }
-        self.handle = handle
-        _ = try? handle.seekToEnd()
+        file = try StagedFile(for: path)
+        try file.append(Array((EpochRecord.csvHeader + "\n").utf8))
     }
 
-    deinit { try? handle.close() }
-
     /// Appends one row and flushes it.
+    ///
+    /// - Throws: `DatasetError.unwritable` naming the log (a full disk, for example).
     public func append(_ record: EpochRecord) throws {
-        do {
-            try handle.write(contentsOf: Data((record.csvLine + "\n").utf8))
-            try handle.synchronize()
-        } catch {
-            throw DatasetError.unwritable(path: path, reason: "\(error)")
-        }
+        try file.append(Array((record.csvLine + "\n").utf8))
+        try file.synchronize()
+    }
+
+    /// Renames the finished log into place (see `StagedFile.commit()`).
+    public func commit() throws {
+        try file.commit()
+    }
+
+    /// Removes the temporary file and leaves the log's path as it was.
+    public func discard() {
+        file.discard()
     }
 }

@@ -165,6 +165,95 @@ final class SafeTensorsTests: XCTestCase {
         assertRejects(file(header, [UInt8](repeating: 0, count: 6)), tensor: nil, "file length mismatch: the data section has 6 bytes but the tensors end at byte 4")
     }
 
+    func testDuplicateNameIsRefused() {
+        let header = "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}, \"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}"
+        assertRejects(file(header, [UInt8](repeating: 0, count: 8)), tensor: "a", "appears twice")
+    }
+
+    func testNonIntegerOffsetsAndDeepNesting() {
+        assertRejects(file("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4.0]}}", [0, 0, 0, 0]),
+                      tensor: "w", "data_offsets is not a pair of integers")
+        assertRejects(file("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 99999999999999999999]}}", [0, 0, 0, 0]),
+                      tensor: "w", "data_offsets is not a pair of integers")
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        assertRejects(file(deep), tensor: nil, "nesting deeper than")
+        assertRejects(file("{\"w\": \"\u{1}\"}"), tensor: nil, "control character")
+        assertRejects(file("{} x"), tensor: nil, "unexpected text after the JSON value")
+    }
+
+    func testEscapedNamesAreDecoded() throws {
+        let header = "{\"a\\u00fc\\ud83d\\ude00\\n\": {\"dtype\": \"F32\", \"shape\": [], \"data_offsets\": [0, 4]}}    "
+        let parsed = try SafeTensorsFile(data: file(header, [0, 0, 0x80, 0x3F]))
+        XCTAssertEqual(parsed.names, ["aü😀\n"])
+        XCTAssertEqual(try parsed.tensor(named: "aü😀\n").scalars, [1])
+        assertRejects(file("{\"\\ud83d\": 1}"), tensor: nil, "unpaired surrogate")
+    }
+
+    // MARK: - Files on disk
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Runs `body` on another thread and fails instead of hanging when it takes over `seconds`.
+    private func withinSeconds(_ seconds: Double, line: UInt = #line, _ body: @escaping () throws -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do {
+                try body()
+            } catch {
+                XCTFail("\(error)", line: line)
+            }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + seconds), .success, "blocked for over \(seconds) s", line: line)
+    }
+
+    /// A FIFO, a directory and a character device are refused by kind, without blocking.
+    func testSpecialFilesAreRefusedByKind() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("weights.safetensors").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        for (path, kind) in [(fifo, "a FIFO"), (directory.path, "a directory"), ("/dev/null", "a character device")] {
+            withinSeconds(10) {
+                XCTAssertThrowsError(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path))) { error in
+                    XCTAssertTrue("\(error)".contains("not a regular file (\(kind))") && "\(error)".contains(path), "\(error)")
+                }
+            }
+        }
+    }
+
+    /// A small header in front of 3 GB (a sparse file): the length mismatch is found from the
+    /// header and the file size, without reading the data, and the caller's check is not reached.
+    func testHeaderAndLengthAreCheckedBeforeTheDataIsRead() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("huge.safetensors")
+        try file("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}").write(to: url)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 3 << 30)
+        try handle.close()
+        let peakBefore = peakMemoryKiB()
+        var checked = false
+        XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url) { _ in checked = true }) { error in
+            XCTAssertTrue("\(error)".contains("file length mismatch"), "\(error)")
+        }
+        XCTAssertFalse(checked, "the caller's check runs only on a consistent header")
+        XCTAssertLessThan(peakMemoryKiB() - peakBefore, 256 << 10, "peak memory grew by \(peakMemoryKiB() - peakBefore) KiB")
+
+        try file("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", [UInt8](repeating: 0, count: 8)).write(to: url)
+        struct Refused: Error {}
+        XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url) { header in
+            XCTAssertEqual(header.entry(named: "w")?.shape, [2])
+            XCTAssertEqual(header.dataByteCount, 8)
+            throw Refused()
+        }) { error in XCTAssertTrue(error is Refused, "\(error)") }
+        XCTAssertEqual(try SafeTensorsFile(contentsOf: url).tensor(named: "w").scalars, [0, 0])
+    }
+
     func testRandomBytesNeverCrash() {
         var generator = SeededGenerator(seed: 3)
         for trial in 0..<300 {
@@ -176,5 +265,12 @@ final class SafeTensorsTests: XCTestCase {
             }
             XCTAssertThrowsError(try SafeTensorsFile(data: Data(bytes)), "trial \(trial) parsed random bytes")
         }
+    }
+
+    /// The process's peak resident memory so far, in KiB.
+    private func peakMemoryKiB() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_maxrss
     }
 }

@@ -52,7 +52,7 @@ final class PerturbationTests: XCTestCase {
         configuration.epsilon = 32
         configuration.stepSize = 8
         configuration.steps = 10
-        let surrogate = Poisons.trainSurrogate(train, configuration: configuration)
+        let surrogate = try Poisons.trainSurrogate(train, configuration: configuration)
         let sample = train.prefix(128)
         let poisoned = Poisons.adversarial(sample, surrogate: surrogate, configuration: configuration)
         let targets = sample.labels.map { (Int($0) + 1) % 10 }
