@@ -1,3 +1,4 @@
+import _Support
 /// CIFAR-10 (Krizhevsky 2009), binary version: 32×32 RGB images of 10 classes.
 ///
 /// Each batch file is a sequence of 3073-byte records: one label byte (0–9), then 1024 red,
@@ -29,7 +30,7 @@ public enum CIFAR10 {
         var labels = [UInt8]()
         for name in fileNames(split) {
             let path = directory + "/" + name
-            let batch = try parseBatch(FileIO.read(path, limit: fileLimit), path: path)
+            let batch = try parseBatch(Files.read(path, limit: fileLimit), path: path)
             pixels += batch.pixels
             labels += batch.labels
         }

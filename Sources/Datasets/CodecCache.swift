@@ -99,8 +99,8 @@ public struct CodecCache: Sendable {
         precondition(key.fingerprint == source.fingerprint, "cache key was built for a different source set")
         if let cached = load(key) { return (cached, true) }
         let result = try Self.apply(source, codec: key.codec, workers: workers, transform: transform)
-        try FileIO.ensureDirectory(directory)
-        try FileIO.writeAtomically(encode(result, key: key), to: path(for: key))
+        try Files.makeFolder(directory)
+        try AtomicFile.write(encode(result, key: key), to: path(for: key))
         return (result, false)
     }
 
@@ -140,7 +140,7 @@ public struct CodecCache: Sendable {
 
     /// The cached set for `key`, or nil when there is no file or it fails any check.
     public func load(_ key: Key) -> LabeledImages? {
-        guard let bytes = try? FileIO.read(path(for: key), limit: Int.max) else { return nil }
+        guard let bytes = try? Files.read(path(for: key), limit: Int.max) else { return nil }
         return decode(bytes, key: key)
     }
 

@@ -1,3 +1,4 @@
+import _Support
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28×28 gray images of 10 clothing classes,
 /// 60,000 for training and 10,000 for testing, as gzip'd IDX files.
 ///
@@ -49,11 +50,11 @@ public enum FashionMNIST {
     /// - Throws: `DatasetError.unwritable` when the directory cannot be created or written.
     public static func write(_ set: LabeledImages, as split: Split, to directory: String) throws {
         precondition(set.channels == 1, "Fashion-MNIST files hold gray images; got \(set.channels) channels")
-        try FileIO.ensureDirectory(directory)
+        try Files.makeFolder(directory)
         let names = fileNames(split)
         let images = IDX.encode(sizes: [set.count, set.height, set.width], payload: set.pixels)
         let labels = IDX.encode(sizes: [set.count], payload: set.labels)
-        try FileIO.writeAtomically(Gzip.deflate(images), to: directory + "/" + names.images)
-        try FileIO.writeAtomically(Gzip.deflate(labels), to: directory + "/" + names.labels)
+        try AtomicFile.write(Gzip.deflate(images), to: directory + "/" + names.images)
+        try AtomicFile.write(Gzip.deflate(labels), to: directory + "/" + names.labels)
     }
 }

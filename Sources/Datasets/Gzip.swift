@@ -1,3 +1,4 @@
+import _Support
 import CZlib
 
 /// gzip (RFC 1952) inflate and deflate through the system zlib.
@@ -76,7 +77,7 @@ public enum Gzip {
 
     /// Reads and inflates a gzip file, refusing compressed files over `limit` bytes too.
     public static func inflateFile(_ path: String, limit: Int = defaultLimit) throws -> [UInt8] {
-        try inflate(FileIO.read(path, limit: limit), path: path, limit: limit)
+        try inflate(Files.read(path, limit: limit), path: path, limit: limit)
     }
 
     // MARK: - Deflate

@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 import Tensors
 
@@ -24,7 +25,7 @@ extension EfficientNetLite0 {
                 try Self.checkHeader(header, source: resolved)
             }
         } catch let error as SafeTensorsError {
-            if !FileManager.default.fileExists(atPath: resolved) {
+            if !Files.exists(resolved) {
                 throw ModelError.weightsNotFound(searched: [resolved])
             }
             throw ModelError.weightsUnreadable(path: resolved, reason: Self.reason(error))

@@ -35,7 +35,7 @@ public enum WeightsLocation {
     /// - Throws: `ModelError.weightsNotFound` listing every path tried.
     public static func defaultPath() throws -> String {
         if let path = ProcessInfo.processInfo.environment[environmentVariable], !path.isEmpty {
-            guard FileManager.default.fileExists(atPath: path) else {
+            guard Files.exists(path) else {
                 throw ModelError.weightsNotFound(searched: ["\(path) (from $\(environmentVariable))"])
             }
             return path
@@ -46,7 +46,7 @@ public enum WeightsLocation {
             while true {
                 let candidate = directory.appendingPathComponent(relativePath).path
                 if !searched.contains(candidate) {
-                    if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                    if Files.exists(candidate) { return candidate }
                     searched.append(candidate)
                 }
                 let parent = directory.deletingLastPathComponent()

@@ -52,6 +52,5 @@ enum CommandLineArguments {
 
 /// Writes `prefix: message` and a line break to stderr.
 func warn(_ message: String, prefix: String = "warning") {
-    let bytes = Array("\(prefix): \(message)\n".utf8)
-    try? AtomicFile.writeAll(bytes, to: 2, path: "standard error")
+    eprint("\(prefix): \(message)")
 }

@@ -1,3 +1,4 @@
+import _Support
 import ArgumentParser
 import Datasets
 import Foundation
@@ -69,7 +70,7 @@ struct Poison: ParsableCommand {
         } catch {
             throw ValidationError("--output: \(error)")
         }
-        try requireCreatableFolder(output, option: "--output")
+        try OutputFiles.checkCreatableFolder(output, option: "--output")
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import _Support
 import ArgumentParser
 import Datasets
 import Foundation
@@ -69,10 +70,8 @@ struct Train: ParsableCommand {
             do { _ = try CodecChoice(text) } catch { throw ValidationError("\(error)") }
         }
         try data.validate()
-        for (option, path) in [("--output", output), ("--log", log)] { try requireWritableFile(path, option: option) }
-        guard (output as NSString).standardizingPath != (log as NSString).standardizingPath else {
-            throw ValidationError("--output and --log are both '\(output)'; give the weights and the log different paths")
-        }
+        for (option, path) in [("--output", output), ("--log", log)] { try OutputFiles.checkWritable(path, option: option) }
+        try OutputFiles.checkDistinct(outputs: [.init("--output", output), .init("--log", log)])
     }
 
     func run() throws {
@@ -139,48 +138,7 @@ struct TrainFailure: Error, CustomStringConvertible {
 
 /// Prints to standard error.
 func eprint(_ message: String, terminator: String = "\n") {
-    FileHandle.standardError.write(Data((message + terminator).utf8))
-}
-
-/// Fails with a `ValidationError` when the directory that would hold `path` is missing or unwritable.
-func requireWritableParent(_ path: String) throws {
-    let directory = FileIO.parentDirectory(of: path)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationError("the directory of '\(path)' does not exist")
-    }
-    guard FileManager.default.isWritableFile(atPath: directory) else {
-        throw ValidationError("the directory of '\(path)' is not writable")
-    }
-}
-
-/// Fails with a `ValidationError` naming `option` unless the folder `path` can be created: the
-/// nearest folder that exists on the way to it must be writable (checked before the work, which
-/// would otherwise be lost at the end).
-func requireCreatableFolder(_ path: String, option: String) throws {
-    var existing = FileIO.parentDirectory(of: path)
-    while existing != "." && existing != "/" && !FileManager.default.fileExists(atPath: existing) {
-        existing = FileIO.parentDirectory(of: existing)
-    }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
-          FileManager.default.isWritableFile(atPath: existing) else {
-        throw ValidationError("\(option) '\(path)' cannot be created: '\(existing)' is not a writable folder")
-    }
-}
-
-/// Fails with a `ValidationError` naming `option` unless `path` can be replaced by a new file:
-/// its directory exists and is writable, and `path` is absent or a regular file (a folder, FIFO
-/// or device there would only be found after the work).
-func requireWritableFile(_ path: String, option: String) throws {
-    guard !path.isEmpty else { throw ValidationError("\(option) is empty; give a file path") }
-    try requireWritableParent(path)
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    let mode = info.st_mode & S_IFMT
-    guard mode == S_IFREG || mode == S_IFLNK else {
-        throw ValidationError("\(option) '\(path)' exists and is not a regular file; give the path of a file to write")
-    }
+    try? AtomicFile.writeAll(Array((message + terminator).utf8), to: 2, path: "standard error")
 }
 
 /// The dataset options shared by `train` and `poison`.
@@ -214,7 +172,7 @@ struct DataOptions: ParsableArguments {
     var trainSource: String { trainDir ?? directory }
 
     /// The cache-key tag of the training set: `clean`, or the last path component of --train-dir.
-    var trainTag: String { trainDir.map { ($0 as NSString).lastPathComponent } ?? "clean" }
+    var trainTag: String { trainDir.map { PlatformPath.lastComponent($0) } ?? "clean" }
 
     /// The codec cache folder.
     var cacheDirectory: String { cache ?? CodecCache.defaultDirectory }

@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 
 // MARK: - Element types
@@ -113,15 +114,23 @@ public struct SafeTensorsFile: Sendable {
                 check: (Header) throws -> Void = { _ in }) throws {
         let source = url.path
         func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(source: source, tensor: nil, reason: reason) }
-        let file = try RegularFile(path: source)
+        let file: ReadableFile
+        do {
+            file = try ReadableFile(path: source)
+        } catch let error as FileError {
+            throw fail(error.reason)
+        }
         guard file.size >= 8 else { throw fail("file of \(file.size) bytes is shorter than the 8-byte header length") }
         let lengthField = try file.read(count: 8, at: 0)
         let headerLength = try Self.checkedHeaderLength(lengthField, available: file.size - 8, limit: maximumHeaderBytes,
                                                         source: source)
-        let headerBytes = try file.read(count: headerLength, at: 8)
+        func read(_ count: Int, at offset: Int) throws -> [UInt8] {
+            do { return try file.read(count: count, at: offset) } catch let error as FileError { throw fail(error.reason) }
+        }
+        let headerBytes = try read(headerLength, at: 8)
         let header = try Self.parseHeader(headerBytes, dataCount: file.size - 8 - headerLength, source: source)
         try check(header)
-        let data = try file.read(count: file.size, at: 0)
+        let data = try read(file.size, at: 0)
         self.init(source: source, header: header, bytes: Data(data))
     }
 
@@ -378,9 +387,9 @@ public enum SafeTensors {
             throw SafeTensorsError(source: url.path, tensor: error.tensor, reason: error.reason)
         }
         do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw SafeTensorsError(source: url.path, tensor: nil, reason: "cannot write the file (\(error.localizedDescription))")
+            try AtomicFile.write([UInt8](data), to: url.path)
+        } catch let error as FileError {
+            throw SafeTensorsError(source: url.path, tensor: nil, reason: error.reason)
         }
     }
 

@@ -1,3 +1,4 @@
+import _Support
 import Datasets
 import Foundation
 
@@ -44,10 +45,10 @@ public enum PoisonedSet {
         }
         var lines = settings.map { "\(oneLine($0.key))=\(oneLine($0.value))" }
         for name in dataFileNames {
-            let bytes = try FileIO.read(staged.temporaryPath + "/" + name, limit: Gzip.defaultLimit)
+            let bytes = try Files.read(staged.temporaryPath + "/" + name, limit: Gzip.defaultLimit)
             lines.append("file=\(name) bytes=\(bytes.count) crc32=\(hex(Gzip.crc32(bytes)))")
         }
-        try FileIO.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: staged.temporaryPath + "/" + manifestName)
+        try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: staged.temporaryPath + "/" + manifestName)
         try verify(staged.temporaryPath, allowTemporaryName: true)
         try staged.commit(mayReplace: checkReplaceable)
     }
@@ -57,16 +58,16 @@ public enum PoisonedSet {
     ///
     /// - Throws: `PoisonedSetError.notReplaceable` naming the folder and what else it holds.
     public static func checkReplaceable(_ directory: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else {
+        let kind = Files.kind(directory)
+        guard kind != .missing else { return }
+        guard kind == .directory else {
             throw PoisonedSetError.notReplaceable(path: directory, reason: "it exists and is not a folder")
         }
         let contents: [String]
         do {
-            contents = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw PoisonedSetError.notReplaceable(path: directory, reason: "its contents cannot be listed (\(error.localizedDescription))")
+            contents = try Files.entries(directory)
+        } catch let error as FileError {
+            throw PoisonedSetError.notReplaceable(path: directory, reason: error.reason)
         }
         let known = Set(fileNames)
         let others = contents.filter { !known.contains($0) }.sorted()
@@ -89,14 +90,14 @@ public enum PoisonedSet {
 
     static func verify(_ directory: String, allowTemporaryName: Bool) throws {
         func fail(_ reason: String) -> PoisonedSetError { .incomplete(path: directory, reason: reason) }
-        let name = ((directory as NSString).standardizingPath as NSString).lastPathComponent
+        let name = PlatformPath.lastComponent(directory)
         if !allowTemporaryName, StagedDirectory.isTemporaryName(name) {
             throw fail("it is the temporary folder of an interrupted 'sanitize poison' run (delete it)")
         }
         let manifestPath = directory + "/" + manifestName
         let text: String
         do {
-            text = String(decoding: try FileIO.read(manifestPath, limit: manifestLimit), as: UTF8.self)
+            text = String(decoding: try Files.read(manifestPath, limit: manifestLimit), as: UTF8.self)
         } catch {
             throw fail("\(manifestName) cannot be read (\(error))")
         }
@@ -117,7 +118,7 @@ public enum PoisonedSet {
             }
             let bytes: [UInt8]
             do {
-                bytes = try FileIO.read(directory + "/" + file, limit: Gzip.defaultLimit)
+                bytes = try Files.read(directory + "/" + file, limit: Gzip.defaultLimit)
             } catch {
                 throw fail("\(file) cannot be read (\(error))")
             }

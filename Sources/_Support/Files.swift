@@ -106,18 +106,7 @@ public enum Files {
     /// Subfolders and hidden entries (starting with `.`) are left out silently; FIFOs, sockets,
     /// devices, dangling links and link loops are reported, never dropped.
     public static func listFolder(_ path: String) throws -> (files: [String], problems: [(name: String, reason: String)]) {
-        guard let folder = PlatformPath.withCString(path, { opendir($0) }) else {
-            throw FileError(path: path, reason: "cannot list the folder: \(String(cString: strerror(errno)))")
-        }
-        defer { closedir(folder) }
-        var names: [String] = []
-        while let entry = readdir(folder) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { PlatformPath.decode($0) }
-            }
-            if name.hasPrefix(".") { continue }
-            names.append(name)
-        }
+        var names = try entries(path).filter { !$0.hasPrefix(".") }
         names.sort { PlatformPath.bytes($0).lexicographicallyPrecedes(PlatformPath.bytes($1)) }
         var files: [String] = []
         var problems: [(name: String, reason: String)] = []
@@ -130,6 +119,52 @@ public enum Files {
             }
         }
         return (files, problems)
+    }
+
+    /// The names in the folder `path`, every entry but `.` and `..`, in no particular order.
+    /// Throws ``FileError`` when it cannot be listed.
+    public static func entries(_ path: String) throws -> [String] {
+        guard let folder = PlatformPath.withCString(path, { opendir($0) }) else {
+            throw FileError(path: path, reason: "cannot list the folder: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { PlatformPath.decode($0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Creates the folder `path` and its parents where missing, and checks that it is a writable
+    /// folder. Throws ``FileError`` naming the folder.
+    public static func makeFolder(_ path: String) throws {
+        if kind(path) == .missing {
+            let parent = PlatformPath.parent(path)
+            if parent != path { try makeFolder(parent) }
+            if PlatformPath.withCString(path, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
+                throw FileError(path: path, reason: "cannot create the folder: \(String(cString: strerror(errno)))")
+            }
+        }
+        guard isDirectory(path) else { throw FileError(path: path, reason: "\(kind(path)), not a folder") }
+        guard PlatformPath.withCString(path, { access($0, W_OK) }) == 0 else {
+            throw FileError(path: path, reason: "the folder is not writable")
+        }
+    }
+
+    /// Deletes `path` and, for a folder, everything in it, without following symbolic links.
+    /// Failures are ignored: this cleans up the package's own temporary folders.
+    public static func removeTree(_ path: String) {
+        var info = stat()
+        guard PlatformPath.withCString(path, { lstat($0, &info) }) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in (try? entries(path)) ?? [] { removeTree(PlatformPath.join(path, name)) }
+            _ = PlatformPath.withCString(path) { rmdir($0) }
+        } else {
+            _ = PlatformPath.withCString(path) { unlink($0) }
+        }
     }
 
     /// The canonical form of `path` for comparing files: the device and inode when it exists,

@@ -38,6 +38,20 @@ public enum OutputFiles {
         }
     }
 
+    /// Throws ``FileError`` naming `option` unless the folder `path` can be created: the nearest
+    /// folder that exists on the way to it must be writable (checked before the work, which
+    /// would otherwise be lost at the end).
+    public static func checkCreatableFolder(_ path: String, option: String) throws {
+        guard !path.isEmpty else { throw FileError(path: path, reason: "\(option) is empty; give a folder path") }
+        var existing = PlatformPath.parent(path)
+        while existing != "." && existing != "/" && Files.kind(existing) == .missing {
+            existing = PlatformPath.parent(existing)
+        }
+        guard Files.isDirectory(existing), PlatformPath.withCString(existing, { access($0, W_OK) }) == 0 else {
+            throw FileError(path: path, reason: "\(option) cannot be created: '\(PlatformPath.display(existing))' is not a writable folder")
+        }
+    }
+
     /// Throws ``FileError`` when two outputs, or an output and an input, are the same file
     /// (compared by device and inode when they exist, else by resolved path).
     public static func checkDistinct(outputs: [Role], inputs: [Role] = []) throws {
