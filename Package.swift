@@ -97,14 +97,15 @@ let package = Package(
             ]),
 
         // MARK: - Tests
+        .testTarget(name: "SupportTests", dependencies: ["_Support", "Datasets"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
         .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Golden"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Imaging"], exclude: ["Reference"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Models", "Imaging"]),
+        .testTarget(name: "ModelsTests", dependencies: ["_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["_Support", "Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["_Support", "Training", "Datasets", "Tensors"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's sweep over a folder of images (issue 5):
+# The paper's sweep over a folder of images:
 #   eps 0, 1, 2, 4, 8, 16 and the 2-, 4- and 6-LSB budgets (3, 15, 63 levels);
 #   jpeg 10-90, webp 10-90 (steps of 10), jpeg2000 100:1, 50:1, 20:1, 10:1, and the 'none' baseline.
 #

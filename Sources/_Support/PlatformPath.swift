@@ -95,12 +95,13 @@ public enum PlatformPath {
         return name.isEmpty ? String(trimmed) : String(name)
     }
 
-    /// The folder holding `path` (`a/b.png` → `a`, `b.png` → `.`, `/b` → `/`).
+    /// The folder holding `path` (`a/b.png` → `a`, `a//b/` → `a`, `b.png` → `.`, `/b` → `/`).
     public static func parent(_ path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
-        let folder = trimmed[..<slash]
+        var folder = trimmed[..<slash]
+        while folder.hasSuffix("/") { folder = folder.dropLast() }
         return folder.isEmpty ? "/" : String(folder)
     }
 

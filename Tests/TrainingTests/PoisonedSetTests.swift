@@ -1,3 +1,4 @@
+import _Support
 import Datasets
 import Foundation
 import Training
