@@ -17,7 +17,7 @@ struct Sanitize: ParsableCommand {
             PSNR and bits per pixel.
             """,
         version: "0.1.0",
-        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self, Bench.self])
+        subcommands: [Classify.self, Attack.self, Compress.self, Evaluate.self, MSSSIM.self, Train.self, Poison.self])
 
     /// Runs the parsed command. Every failure is printed to stderr as `error: …`; usage errors
     /// exit with 64 (EX_USAGE) and runtime failures with 1.
