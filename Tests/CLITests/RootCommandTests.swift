@@ -17,7 +17,8 @@ final class RootCommandTests: XCTestCase {
     }
 
     func testBenchIsNotASubcommand() throws {
-        let result = try SanitizeProcess.run(["bench", "sweep", "--help"])
+        let result = try SanitizeProcess.run(["bench", "sweep"])
         XCTAssertEqual(result.status, 64, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("'bench'"), "stderr should name the argument: \(result.stderr)")
     }
 }

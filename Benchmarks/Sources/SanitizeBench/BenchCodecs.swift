@@ -26,7 +26,7 @@ struct BenchCodecs: ParsableCommand {
     @Option(help: "The photo to measure on; its model view (224×224) is used. Default: Fixtures/images/chelsea.png.")
     var image: String?
 
-    @OptionGroup var anchor: AnchorOptions
+    @OptionGroup var anchorPython: AnchorOptions
 
     @Option(help: "Timed iterations per codec (each runs both paths once); medians are reported.")
     var runs = 200
@@ -107,7 +107,7 @@ struct BenchCodecs: ParsableCommand {
     private func pillowMedians(image: String) throws -> [String: Double] {
         let given = try overrides()
         guard given.isEmpty else { return given }
-        guard let python = anchor.interpreter(),
+        guard let python = anchorPython.interpreter(),
               let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/codecs_pillow.py",
                                           arguments: ["--runs", "\(runs)", "--image", image]) else { return [:] }
         var table: [String: Double] = [:]

@@ -30,7 +30,7 @@ struct BenchMetrics: ParsableCommand {
             help: "An anchor median as SIZE=MILLISECONDS (e.g. 224=17.4), instead of running the anchor; repeatable.")
     var anchorOverrides: [String] = []
 
-    @OptionGroup var anchor: AnchorOptions
+    @OptionGroup var anchorPython: AnchorOptions
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
@@ -73,7 +73,7 @@ struct BenchMetrics: ParsableCommand {
         let given = try overrides()
         guard given.isEmpty else { return given }
         let sizeList = sizes.map(String.init).joined(separator: ",")
-        guard let python = anchor.interpreter(),
+        guard let python = anchorPython.interpreter(),
               let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/msssim_pytorch.py",
                                           arguments: ["--runs", "\(runs)", "--sizes", sizeList]) else { return [:] }
         var table: [Int: Double] = [:]

@@ -33,7 +33,7 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Also time the forward pass at this batch size (per image), e.g. to choose the model's batch.")
     var batch: Int?
 
-    @OptionGroup var anchor: AnchorOptions
+    @OptionGroup var anchorPython: AnchorOptions
 
     @Option(help: "The clock in GHz used for the peak GFLOP/s. Default: the first 'cpu MHz' of /proc/cpuinfo.")
     var ghz: Double?
@@ -67,7 +67,7 @@ struct BenchModel: ParsableCommand {
             ("forward, batch 8", forward8.wall / 8, forward8.cpu / 8, 1, "forward_b8_ms_per_image"),
             ("forward + input gradient, batch 1", gradient1.wall, gradient1.cpu, 2, "forward_grad_b1_ms"),
         ]
-        let anchors = anchor.interpreter().map(runAnchor) ?? [:]
+        let anchors = anchorPython.interpreter().map(runAnchor) ?? [:]
 
         let machine = try MachinePeak.read(ghz: ghz)
         let cores = machine.cores, peak = machine.gflops

@@ -25,7 +25,7 @@ struct BenchSweep: ParsableCommand {
     @Option(help: "Timed sweeps (the median is reported), at least 1.")
     var repeats = 3
 
-    @OptionGroup var anchor: AnchorOptions
+    @OptionGroup var anchorPython: AnchorOptions
 
     @OptionGroup var model: ModelOptions
 
@@ -54,7 +54,7 @@ struct BenchSweep: ParsableCommand {
         let ours = perRow.sorted()[perRow.count / 2]
         print("sweep: \(images.count) images × \(plan.rowsPerImage) rows, median of \(repeats)")
         print(String(format: "sanitize evaluate   %8.1f ms/row", ours))
-        guard let python = anchor.interpreter() else { return }
+        guard let python = anchorPython.interpreter() else { return }
         let folderArgument = inputs.count == 1 ? inputs[0] : ""
         guard !folderArgument.isEmpty else { print("(Python anchor takes one folder; skipped)"); return }
         if let anchor = pythonAnchor(python: python, folder: folderArgument, scratch: folder) {

@@ -31,7 +31,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Rounds of (sanitize, then PyTorch); the median over rounds is reported.")
     var rounds: Int = 3
 
-    @OptionGroup var anchor: AnchorOptions
+    @OptionGroup var anchorPython: AnchorOptions
 
     @Option(help: "Folder holding the Fashion-MNIST files.")
     var data: String = FashionMNIST.defaultDirectory
@@ -44,7 +44,7 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         let set = try FashionMNIST.load(.train, from: data)
-        let python = anchor.interpreter()
+        let python = anchorPython.interpreter()
         var ours: [Double] = [], theirs: [Double] = []
         for round in 1 ... rounds {
             let rates = measure(set)
