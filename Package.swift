@@ -107,8 +107,9 @@ let package = Package(
         .executableTarget(
             name: "SanitizeBench",
             dependencies: [
-                "_CodecBaselines", "_CodecShims", "_LayoutBaseline", "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets",
-                "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "_CodecBaselines", "_CodecShims", "_LayoutBaseline", "Imaging", "Metrics", "Tensors", "_Kernels",
+                "Models", "Experiments", "Datasets", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/SanitizeBench"),
         .testTarget(
