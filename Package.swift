@@ -34,6 +34,8 @@ let package = Package(
     // is not tested; no platform minimum is claimed.
     products: [
         .executable(name: "sanitize", targets: ["SanitizeCLI"]),
+        /// The speed benchmarks and their anchors (Benchmarks/README.md); not part of `sanitize`.
+        .executable(name: "sanitize-bench", targets: ["SanitizeBench"]),
         /// Exposed so that the libFuzzer package in Fuzz/ can link the decoders.
         .library(name: "SanitizeImaging", targets: ["Imaging"]),
     ],
@@ -59,8 +61,8 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
-        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require, OpenJPEG memory
-        /// streams, and the direct-C baselines of `sanitize bench codecs`.
+        /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require, and OpenJPEG
+        /// memory streams.
         .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG"]),
 
         // MARK: - Swift libraries
@@ -107,6 +109,29 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["_Support", "Training", "Datasets", "Tensors"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], exclude: ["Snapshots"]),
+
+        // MARK: - Benchmarks (Benchmarks/README.md)
+        /// Plain C: codec round trips written the way a C program calls each library, the
+        /// baselines of `sanitize-bench codecs`.
+        .target(
+            name: "_CodecBaselines", dependencies: ["_CodecShims", "CJPEGTurbo", "CWebP", "COpenJPEG"],
+            path: "Benchmarks/Sources/_CodecBaselines"),
+        /// The NCHW depthwise kernel that `sanitize-bench kernels` compares with the NHWC API,
+        /// compiled like `_Kernels` so that the two layouts are measured alike.
+        .target(name: "_LayoutBaseline", dependencies: ["_Kernels"], path: "Benchmarks/Sources/_LayoutBaseline",
+                swiftSettings: vectorISA + unchecked),
+        /// `sanitize-bench`: the speed benchmarks, each beside its Python anchor.
+        .executableTarget(
+            name: "SanitizeBench",
+            dependencies: [
+                "_Support", "_CodecBaselines", "_CodecShims", "_LayoutBaseline", "Imaging", "Metrics", "Tensors", "_Kernels",
+                "Models", "Experiments", "Datasets", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/SanitizeBench"),
+        .testTarget(
+            name: "SanitizeBenchTests", dependencies: ["SanitizeBench", "_LayoutBaseline", "Imaging", "_Kernels"],
+            path: "Benchmarks/Tests/SanitizeBenchTests"),
     ],
     swiftLanguageModes: [.v5]
 )

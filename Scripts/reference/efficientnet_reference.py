@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for the Swift EfficientNet-Lite0 (Tests/ModelsTests/Reference/).
 
-Usage: /work/venv/bin/python Scripts/reference/efficientnet_reference.py [--check-only]
+Usage: $SANITIZE_BENCH_PYTHON Scripts/reference/efficientnet_reference.py [--check-only]
 
 The network is written here in plain PyTorch straight from shared/PROTOCOL.md §2 (not derived from
 the Swift code): TF-SAME padding via F.pad (smaller half top/left), BatchNorm in inference mode

@@ -2,7 +2,7 @@
 """Generate Sources/Models/ImageNetClasses.swift: the 1000 ImageNet-1k class names.
 
 Usage: make_class_names.py TORCHVISION_WHEEL
-  (get one with: python3 -m pip download --no-deps --dest /tmp/tv torchvision)
+  (get one with: python3 -m pip download --no-deps --dest WHEEL_DIR torchvision)
 
 The names are torchvision's `_IMAGENET_CATEGORIES` list in `torchvision/models/_meta.py`, read out
 of the wheel with zipfile + ast (nothing is imported or installed). Index i is class i of the

@@ -7,7 +7,7 @@ The model view is shared/PROTOCOL.md §1, done as torchvision does it on a PIL i
 Resize(256) scales the shorter side to 256 with Image.BILINEAR (the long side is truncated to
 int(256 * long / short)), then CenterCrop(224) takes the crop whose top-left corner is
 (int(round((W - 224) / 2)), int(round((H - 224) / 2))). The result is saved as an 8-bit RGB PNG.
-Needs Pillow (run it with /work/venv/bin/python).
+Needs Pillow (run it with the anchor venv of Benchmarks/README.md).
 """
 
 import os

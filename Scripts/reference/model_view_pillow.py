@@ -10,7 +10,7 @@ The model view is torchvision's Resize(256) + CenterCrop(224) on a PIL image, wh
 - images that are already 224x224 are left alone.
 torchvision is not needed: the two steps above are its code for PIL inputs.
 
-Run:  /work/venv/bin/python Scripts/reference/model_view_pillow.py
+Run:  $SANITIZE_BENCH_PYTHON Scripts/reference/model_view_pillow.py
 Writes Scripts/reference/model_view/: for each input, every 8th row of the 224x224 result as a
 224x28 PNG (<name>.rows.png) and manifest.json with the sizes, crop boxes and Pillow version.
 The synthetic inputs come from a formula (see synthetic()) that the Swift test repeats."""

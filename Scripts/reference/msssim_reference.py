@@ -3,7 +3,7 @@
 
 Run once, in a virtual environment outside the package (torch, pillow, numpy, pytorch-msssim):
 
-    /work/venv/bin/python Scripts/reference/msssim_reference.py
+    $SANITIZE_BENCH_PYTHON Scripts/reference/msssim_reference.py
 
 It reads CC0 photos from scikit-image's data folder (Debian `python3-skimage`), makes clean
 images of several sizes (224x224 model views and non-square, odd-sized crops), distorts each

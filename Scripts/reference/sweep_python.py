@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The evaluate sweep in the Python stack, as an independent pipeline and a speed anchor.
 
-Usage: /work/venv/bin/python Scripts/reference/sweep_python.py IMAGE_DIR OUT.csv
+Usage: $SANITIZE_BENCH_PYTHON Scripts/reference/sweep_python.py IMAGE_DIR OUT.csv
            [--eps 0,1,2,4,8,16] [--codec jpeg:10,25,50,75,90 ...] [--threads 2]
 
 The same experiment as `sanitize evaluate`, written independently with PyTorch (the plain-PyTorch

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values for Tests/TensorsTests from PyTorch (an independent reference).
 
-Run once in /work/venv:  python Scripts/reference/tensor_golden.py
+Run once with the anchor venv of Benchmarks/README.md:  $SANITIZE_BENCH_PYTHON Scripts/reference/tensor_golden.py
 Writes Tests/TensorsTests/Golden/tensor_golden.safetensors (committed).
 
 Every image tensor is stored in the Swift layout: activations NHWC, conv weights HWIO

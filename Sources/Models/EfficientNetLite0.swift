@@ -26,7 +26,7 @@ public final class EfficientNetLite0 {
     public var classCount: Int { folded.classes }
     /// Images per forward pass: longer lists are split into batches of at most this many, so
     /// memory stays bounded however many images are passed. The buffers take about 20 MB per
-    /// image. 4 because `sanitize bench model --batch N` measured batches 1–4 at the same CPU time
+    /// image. 4 because `sanitize-bench model --batch N` measured batches 1–4 at the same CPU time
     /// per image and batch 8 about 40% slower (its activations no longer fit the caches).
     /// Values below 1 count as 1.
     public var maximumBatch = 4

@@ -52,7 +52,7 @@ final class FoldedNetwork {
 
     /// Runs the network on `workspace.input` (already normalised) and leaves the logits in
     /// `workspace.logits`. With `keepsActivations`, every ReLU6 output stays in its own buffer.
-    /// `checkpoint`, when given, is called after each convolution (for per-layer profiling).
+    /// `checkpoint`, when given, is called after each convolution (`FastPathProbe`).
     func forward(_ ws: Workspace, checkpoint: (() -> Void)? = nil) {
         stem.forward(ws.stemGeometry, input: ws.input, output: ws.stemOutput)
         checkpoint?()
@@ -108,7 +108,7 @@ final class FoldedNetwork {
     /// The gradient of `Σ_n CE(logits_n, labels[n])` with respect to the normalised input, into
     /// `workspace.inputGradient`, after `forward` ran with `keepsActivations`. Overwrites
     /// `workspace.logits` and `workspace.pooled` with their gradients.
-    /// `checkpoint`, when given, is called with a label after each step (for profiling).
+    /// `checkpoint`, when given, is called with a label after each step (`FastPathProbe`).
     func backward(_ ws: Workspace, labels: [Int], checkpoint: ((String) -> Void)? = nil) {
         guard let (gradA, gradB, gradC) = ws.gradients, let inputGradient = ws.inputGradient else {
             preconditionFailure("FoldedNetwork.backward needs a workspace that keeps activations")

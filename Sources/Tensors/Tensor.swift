@@ -7,7 +7,7 @@
 /// (`[kernelHeight, kernelWidth, inChannels / groups, outChannels]`), as in `_Kernels`.
 /// NHWC was chosen because the depthwise and 1×1 kernels that dominate EfficientNet-Lite0 are
 /// fastest in it: a 1×1 convolution is one GEMM over `[N·H·W, C]` rows with no transposition, and
-/// depthwise kernels vectorise across the contiguous channel axis (see `sanitize bench kernels`).
+/// depthwise kernels vectorise across the contiguous channel axis (see `sanitize-bench kernels`).
 /// PyTorch tensors are NCHW/OIHW: convert with `permuted([0, 2, 3, 1])` and `permuted([2, 3, 1, 0])`.
 ///
 /// **Value semantics.** A `Tensor` is a class so that modules and optimizers can share and update

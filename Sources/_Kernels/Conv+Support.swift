@@ -15,9 +15,11 @@ extension Kernels {
     @inline(__always)
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-    /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core.
+    /// Runs `body(first, end)` over `0..<count` cut into about 4 pieces per core. Also the work
+    /// split of the benchmarks' layout comparison, so that both layouts share it.
+    @_spi(Benchmarks)
     @inline(__always)
-    static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
+    public static func parallelRanges(_ count: Int, _ body: (Int, Int) -> Void) {
         let pieces = Swift.max(1, Swift.min(count, Parallel.cores * 4))
         if pieces == 1 || Parallel.cores == 1 {
             body(0, count)

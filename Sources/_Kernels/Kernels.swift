@@ -20,9 +20,10 @@
 /// - few input channels (the RGB stem): direct kernels; everything else: im2col chunks + GEMM.
 /// Bias and clamp epilogues are fused into the pass that writes the output.
 ///
-/// Why NHWC: `sanitize bench kernels` times depthwise convolution at EfficientNet-Lite0's shapes
-/// in both layouts (`depthwiseConv2dNCHW`); NHWC, vectorised over channels, was 1.3–10× faster
-/// than NCHW vectorised over width, and 1×1 convolutions need no transposition in NHWC.
+/// Why NHWC: `sanitize-bench kernels --only layout` times depthwise convolution at
+/// EfficientNet-Lite0's shapes in NHWC and in a vectorised NCHW kernel; NHWC, vectorised over
+/// channels, was the faster at every shape (figures in Benchmarks/README.md), and 1×1
+/// convolutions need no transposition in NHWC.
 ///
 /// The module is compiled for AVX2 + FMA (`-target-cpu haswell` in Package.swift); it needs an
 /// x86-64 processor with both.

@@ -169,17 +169,3 @@ final class CodecToolTests: XCTestCase {
         XCTAssertEqual(none.bpp, 24)
     }
 }
-
-/// The direct-C baselines of `sanitize bench codecs` do the same work as the Swift API.
-final class DirectCodecBaselineTests: XCTestCase {
-    func testDirectCRoundTripsEqualTheSwiftAPI() throws {
-        let image = ModelView.apply(try ImageFile.read(TestFiles.photo("coffee.png")))
-        for setting in [try CodecSetting(parsing: "jpeg:75"), try CodecSetting(parsing: "webp:75"),
-                        try CodecSetting(parsing: "jpeg2000:20")] {
-            let api = try roundTrip(image, setting)
-            let direct = try DirectCodecBaseline.roundTrip(image, setting)
-            XCTAssertEqual(direct.bytes, api.bytes, "\(setting): encoded size")
-            assertPixelsEqual(direct.decoded, api.decoded, "\(setting): decoded pixels")
-        }
-    }
-}

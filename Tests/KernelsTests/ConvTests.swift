@@ -263,42 +263,6 @@ final class ConvTests: XCTestCase {
         XCTAssertEqual(withBias, without, "gradBias == nil must not change gradWeight")
     }
 
-    /// The NCHW depthwise kernel of the layout benchmark equals the NHWC one after transposition.
-    func testDepthwiseNCHWMatchesNHWC() {
-        for (index, g) in convSweep().enumerated() where g.isDepthwise {
-            let input = randomFloats(g.inputCount, seed: UInt64(11 * index))
-            let weight = randomFloats(g.weightCount, seed: UInt64(11 * index + 1))
-            let bias = randomFloats(g.outChannels, seed: UInt64(11 * index + 2))
-            let (c, h, w, oh, ow) = (g.inChannels, g.height, g.width, g.outHeight, g.outWidth)
-            var planar = [Float](repeating: 0, count: g.inputCount)
-            for n in 0..<g.batch {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        for k in 0..<c { planar[((n * c + k) * h + y) * w + x] = input[((n * h + y) * w + x) * c + k] }
-                    }
-                }
-            }
-            var planarOut = [Float](repeating: .nan, count: g.outputCount)
-            Kernels.depthwiseConv2dNCHW(g, input: planar, weight: weight, bias: bias, output: &planarOut,
-                                        epilogue: .clamp(lower: -0.5, upper: 0.5))
-            let ref = referenceConv(g, input, weight, bias)
-            var observed = [Float](), expected = [Double](), scale = [Double]()
-            for n in 0..<g.batch {
-                for y in 0..<oh {
-                    for x in 0..<ow {
-                        for k in 0..<c {
-                            let o = ((n * oh + y) * ow + x) * c + k
-                            observed.append(planarOut[((n * c + k) * oh + y) * ow + x])
-                            expected.append(min(max(ref.values[o], -0.5), 0.5))
-                            scale.append(ref.scale[o])
-                        }
-                    }
-                }
-            }
-            assertClose(observed, expected, scale: scale, "depthwiseConv2dNCHW \(g)")
-        }
-    }
-
     /// A 1×1 convolution over fewer pixels than the GEMM's register tile (the unpacked GEMM path)
     /// with bias and clamp.
     func testPointwiseOnFewPixelsWithClamp() {

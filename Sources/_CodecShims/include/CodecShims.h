@@ -108,18 +108,3 @@ void shim_j2k_reader_close(ShimJ2KReader *reader);
 int shim_j2k_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height, float ratio,
                         int *resolutions, uint8_t **output, size_t *output_size,
                         char *message, size_t capacity);
-
-// MARK: - Direct-C baselines for `sanitize bench codecs`
-
-/// Encodes 8-bit RGB and decodes the result in plain C, the way a C program would call each
-/// library, with the same settings as the Swift API: jpeg_set_defaults + jpeg_set_quality(q,
-/// TRUE) and jpeg_mem_dest/jpeg_mem_src; WebPEncodeRGB + WebPDecodeRGBInto; and for JPEG 2000 the
-/// C functions above (shim_j2k_encode_rgb, shim_j2k_reader_*). The decoded image is malloc'd
-/// each time (as any caller's output would be) and copied into `decoded` (3 * width * height
-/// bytes) so the caller can check it; `encoded_size` receives the encoded length.
-int shim_bench_jpeg_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
-                               uint8_t *decoded, size_t *encoded_size);
-int shim_bench_webp_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
-                               uint8_t *decoded, size_t *encoded_size);
-int shim_bench_j2k_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, float ratio,
-                              uint8_t *decoded, size_t *encoded_size);

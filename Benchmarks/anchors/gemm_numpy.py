@@ -1,15 +1,15 @@
-"""Anchor for `sanitize bench kernels`: numpy (OpenBLAS) float32 matmul at 256, 512 and 1024.
+"""Anchor for `sanitize-bench kernels`: numpy (OpenBLAS) float32 matmul at 256, 512 and 1024.
 
 Run on the same machine and session as the Swift bench, with OpenBLAS on two threads and the
 site's OpenBLAS overrides removed for this command only (they slow current OpenBLAS down):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 \
-        /work/venv/bin/python Scripts/anchors/gemm_numpy.py [out/anchors/gemm_numpy.json]
+        $SANITIZE_BENCH_PYTHON Benchmarks/anchors/gemm_numpy.py [out/anchors/gemm_numpy.json]
 
 Times OpenBLAS on its threads and, for the per-core comparison, on one thread (threadpoolctl).
 Prints one line per size and writes {"sgemm": {"256": median_ms, ...}, "sgemm_best": {...},
 "sgemm_1thread": {...}, "sgemm_1thread_best": {...}, "blas": {...}} as JSON,
-which `sanitize bench kernels --anchors out/anchors` reads.
+which `sanitize-bench kernels --anchors out/anchors` reads.
 """
 import json
 import os

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Imaging
-import Models
+@_spi(Benchmarks) import Models
 
-/// `sanitize bench model`: EfficientNet-Lite0 speed against PyTorch on this machine.
+/// `sanitize-bench model`: EfficientNet-Lite0 speed against PyTorch on this machine.
 struct BenchModel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
@@ -14,16 +14,17 @@ struct BenchModel: ParsableCommand {
             and the forward pass plus the input gradient of the cross-entropy at batch 1. Each \
             is also given in GFLOP/s (forward FLOPs from the architecture; the backward pass is \
             counted as a second forward) and as a share of the machine's peak, cores × 2 FMA \
-            units × 8 lanes × 2 FLOP × --ghz. The CPU columns give the process CPU time per \
-            image (all threads), which a busy machine inflates less than the wall time.
+            units × 8 lanes × 2 FLOP × the clock (/proc/cpuinfo, or --ghz). The CPU columns \
+            give the process CPU time per image (all threads), which a busy machine inflates \
+            less than the wall time.
 
-            The anchor is Scripts/anchors/efficientnet_torch.py, the plain-PyTorch reference \
+            The anchor is Benchmarks/anchors/efficientnet_torch.py, the plain-PyTorch reference \
             model with torch.set_num_threads(2), run with --python on the same machine; the \
             ratio is ours / PyTorch (below 1 is faster). Timings are noisy on a shared machine: \
             run it idle and quote medians.
 
             Example:
-              sanitize bench model --runs 30
+              sanitize-bench model --runs 30
             """)
 
     @Option(help: "Timed runs per measure (the median is reported), at least 3.")
@@ -32,11 +33,10 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Also time the forward pass at this batch size (per image), e.g. to choose the model's batch.")
     var batch: Int?
 
-    @Option(help: "The Python with torch that runs the PyTorch anchor; an empty string skips it.")
-    var python = "/work/venv/bin/python"
+    @OptionGroup var anchorPython: AnchorOptions
 
-    @Option(help: "The clock in GHz used for the peak GFLOP/s (2.45 on the benchmark machine).")
-    var ghz = 2.45
+    @Option(help: "The clock in GHz used for the peak GFLOP/s. Default: the first 'cpu MHz' of /proc/cpuinfo.")
+    var ghz: Double?
 
     @Option(help: "The weights file (safetensors) to use instead of the installed one.")
     var weights: String?
@@ -46,7 +46,7 @@ struct BenchModel: ParsableCommand {
 
     func validate() throws {
         guard runs >= 3 else { throw ValidationError("--runs must be at least 3, got \(runs)") }
-        guard ghz > 0 else { throw ValidationError("--ghz must be positive, got \(ghz)") }
+        if let ghz, !(ghz > 0) { throw ValidationError("--ghz must be positive, got \(ghz)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
     }
 
@@ -67,10 +67,10 @@ struct BenchModel: ParsableCommand {
             ("forward, batch 8", forward8.wall / 8, forward8.cpu / 8, 1, "forward_b8_ms_per_image"),
             ("forward + input gradient, batch 1", gradient1.wall, gradient1.cpu, 2, "forward_grad_b1_ms"),
         ]
-        let anchors = python.isEmpty ? [:] : runAnchor()
+        let anchors = anchorPython.interpreter().map(runAnchor) ?? [:]
 
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let peak = Double(cores) * 2 * 8 * 2 * ghz
+        let machine = try MachinePeak.read(ghz: ghz)
+        let cores = machine.cores, peak = machine.gflops
         let flops = EfficientNetLite0Architecture.forwardFLOPs()
         print("EfficientNet-Lite0, 224×224, \(cores) cores, median of \(runs) runs; "
               + String(format: "%.3f GFLOP per forward; peak %.1f GFLOP/s", flops / 1e9, peak))
@@ -108,14 +108,12 @@ struct BenchModel: ParsableCommand {
                   + String(format: "   (CPU %.2f ms/img)", split.cpu / Double(batch)))
         }
         if layers { printLayers(model) }
-        if anchors.isEmpty && !python.isEmpty {
-            print("(PyTorch anchor not measured; the issue's anchors are 20–28, 18–21 and 47–77 ms)")
-        }
+        if anchors.isEmpty { print("(PyTorch anchor not measured)") }
     }
 
     /// Per-convolution medians at batch 1 and their sum, against a full pass.
     private func printLayers(_ model: EfficientNetLite0) {
-        let profile = model.profile(batch: 1, runs: runs)
+        let profile = ModelProfile.measure(model.fastPathProbe(batch: 1), runs: runs)
         print("\nper convolution, batch 1 (median ms): forward alone, GFLOP/s, forward within whole passes, input gradient")
         var forward = 0.0, inContext = 0.0, backward = 0.0
         for t in profile.layers {
@@ -166,8 +164,8 @@ struct BenchModel: ParsableCommand {
 
     /// Runs the PyTorch anchor script and reads its last line (JSON); empty on any failure, which
     /// is reported on stderr.
-    private func runAnchor() -> [String: Double] {
-        guard let text = PythonAnchor.run(python: python, script: "Scripts/anchors/efficientnet_torch.py",
+    private func runAnchor(python: String) -> [String: Double] {
+        guard let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/efficientnet_torch.py",
                                           arguments: ["--runs", "\(runs)", "--json"]) else { return [:] }
         guard let last = text.split(separator: "\n").last,
               let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Double] else {

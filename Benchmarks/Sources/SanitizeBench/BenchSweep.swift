@@ -3,7 +3,7 @@ import Experiments
 import Foundation
 import Imaging
 
-/// `sanitize bench sweep`: the evaluate sweep's time per row against the Python stack.
+/// `sanitize-bench sweep`: the evaluate sweep's time per row against the Python stack.
 struct BenchSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
@@ -16,7 +16,7 @@ struct BenchSweep: ParsableCommand {
             images; the ratio is ours / Python (below 1 is faster; the goal is at most 1/3).
 
             Example:
-              sanitize bench sweep Fixtures/images --repeats 3
+              sanitize-bench sweep Fixtures/images --repeats 3
             """)
 
     @Argument(help: "Image files or folders, as for evaluate.")
@@ -25,8 +25,7 @@ struct BenchSweep: ParsableCommand {
     @Option(help: "Timed sweeps (the median is reported), at least 1.")
     var repeats = 3
 
-    @Option(help: "The Python with torch, Pillow and pytorch_msssim that runs the anchor; empty skips it.")
-    var python = "/work/venv/bin/python"
+    @OptionGroup var anchorPython: AnchorOptions
 
     @OptionGroup var model: ModelOptions
 
@@ -58,10 +57,10 @@ struct BenchSweep: ParsableCommand {
         let ours = perRow.sorted()[perRow.count / 2]
         print("sweep: \(files.count) images × \(rowsPerImage) rows, median of \(repeats)")
         print(String(format: "sanitize evaluate   %8.1f ms/row", ours))
-        guard !python.isEmpty else { return }
+        guard let python = anchorPython.interpreter() else { return }
         let folderArgument = inputs.count == 1 ? inputs[0] : ""
         guard !folderArgument.isEmpty else { print("(Python anchor takes one folder; skipped)"); return }
-        if let anchor = try pythonAnchor(folder: folderArgument, scratch: folder) {
+        if let anchor = pythonAnchor(python: python, folder: folderArgument, scratch: folder) {
             print(String(format: "Python stack        %8.1f ms/row   ratio %.2f (goal ≤ 0.33)", anchor, ours / anchor))
         } else {
             print("(Python anchor did not report a time)")
@@ -69,7 +68,7 @@ struct BenchSweep: ParsableCommand {
     }
 
     /// Runs Scripts/reference/sweep_python.py and reads its "median … ms per row" line.
-    private func pythonAnchor(folder: String, scratch: URL) throws -> Double? {
+    private func pythonAnchor(python: String, folder: String, scratch: URL) -> Double? {
         let text = PythonAnchor.run(python: python, script: "Scripts/reference/sweep_python.py",
                                     arguments: [folder, scratch.appendingPathComponent("python.csv").path])
         return text.flatMap { PythonAnchor.number(after: "median ", in: $0) }

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Speed anchor for `sanitize bench codecs`: Pillow round trips (encode + decode) at 224x224 RGB.
+"""Speed anchor for `sanitize-bench codecs`: Pillow round trips (encode + decode) at 224x224 RGB.
 
-    /work/venv/bin/python Scripts/anchors/codecs_pillow.py [--runs 200]
+    $SANITIZE_BENCH_PYTHON Benchmarks/anchors/codecs_pillow.py [--runs 200] [--image PATH]
 
-The image is the model view of skimage's chelsea.png (shorter side to 256 with BILINEAR, center
-224 crop), the same pixels `sanitize bench codecs` uses. Settings follow PROTOCOL §4 as Pillow
+The image is the model view of --image (default Fixtures/images/chelsea.png; shorter side to 256
+with BILINEAR, center 224 crop, unless it is 224x224 already), the same pixels
+`sanitize-bench codecs` uses. Settings follow PROTOCOL §4 as Pillow
 spells them: JPEG quality=75 (4:2:0, baseline, as cjpeg), WebP quality=75 (lossy, method 4), and
 JPEG 2000 as a J2K codestream with quality_mode="rates", quality_layers=[20], irreversible=True.
 Each round trip saves to memory and decodes with Image.open(...).load(). Thread pools are limited
@@ -23,11 +24,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 import PIL  # noqa: E402
 from PIL import Image  # noqa: E402
 
-DATA = "/usr/lib/python3/dist-packages/skimage/data"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def model_view(image):
     w, h = image.size
+    if (w, h) == (224, 224):
+        return image
     if w <= h:
         size = (256, int(256 * h / w))
     else:
@@ -57,8 +60,9 @@ def round_trip(image, options):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--image", default=os.path.join(ROOT, "Fixtures", "images", "chelsea.png"))
     args = parser.parse_args()
-    image = model_view(Image.open(os.path.join(DATA, "chelsea.png")).convert("RGB"))
+    image = model_view(Image.open(args.image).convert("RGB"))
     print(f"# Pillow {PIL.__version__} round trips (encode + decode), 224x224 RGB, median of {args.runs} runs")
     for name, options in CODECS.items():
         for _ in range(10):

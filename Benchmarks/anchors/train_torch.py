@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU anchor for `sanitize train` and `sanitize bench train`.
+"""PyTorch CPU anchor for `sanitize train` and `sanitize-bench train`.
 
 The same small CNN as Sources/Training/SmallCNN.swift, trained the same way, on the same
 Fashion-MNIST files. Two modes:
@@ -20,14 +20,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def load(split):
+def load(data, split):
     stem = "train" if split == "train" else "t10k"
-    with gzip.open(f"{DATA}/{stem}-images-idx3-ubyte.gz") as f:
+    with gzip.open(f"{data}/{stem}-images-idx3-ubyte.gz") as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(f"{DATA}/{stem}-labels-idx1-ubyte.gz") as f:
+    with gzip.open(f"{data}/{stem}-labels-idx1-ubyte.gz") as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
     return torch.from_numpy(images.astype(np.float32) / 255.0), torch.from_numpy(labels.astype(np.int64))
 
@@ -67,10 +64,12 @@ def main():
     p.add_argument("--batches", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+                   help="folder of the Fashion-MNIST .gz files (default: where Scripts/setup.sh installs them)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    x, y = load("train")
+    x, y = load(a.data, "train")
     model = SmallCNN()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     if a.mode == "bench":
@@ -87,7 +86,7 @@ def main():
         print(f"pytorch {torch.__version__} threads={a.threads} batch={a.batch}: "
               f"median {statistics.median(rates):.0f} samples/s over {a.batches} steps")
         return
-    tx, ty = load("test")
+    tx, ty = load(a.data, "test")
     steps = a.epochs * (len(x) // a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.15)
     g = torch.Generator().manual_seed(a.seed)

@@ -3,34 +3,30 @@ import Dispatch
 import Foundation
 import Imaging
 
-/// `sanitize bench codecs`: codec round trips through the Swift API, through C directly, and
+/// `sanitize-bench codecs`: codec round trips through the Swift API, through C directly, and
 /// beside Pillow.
 struct BenchCodecs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codecs",
         abstract: "Time JPEG, WebP and JPEG 2000 round trips against direct C calls and Pillow.",
         discussion: """
-            Each round trip encodes a 224×224 RGB image (the model view of --image) with \
-            PROTOCOL §4's settings and decodes it again. It is timed through the Swift API \
+            Each round trip encodes a 224×224 RGB image (the model view of --image) with the \
+            protocol's settings and decodes it again. It is timed through the Swift API \
             (roundTrip) and through the same library calls made from C (DirectCodecBaseline), \
             alternating the two in every iteration so both see the same machine load; the \
             medians and their ratio are printed. The two paths are checked to produce the same \
-            bytes count and pixels. The Pillow column is the median printed by \
-            Scripts/anchors/codecs_pillow.py on this machine; pass --anchor CODEC=MS to use a \
-            fresh measurement. The issue's anchors are shown for reference.
+            bytes count and pixels. The Pillow column is the median of \
+            Benchmarks/anchors/codecs_pillow.py, run afterwards with --python on the same image \
+            and number of runs; --anchor CODEC:Q=MS gives a Pillow median instead.
             """)
 
-    /// Medians printed by Scripts/anchors/codecs_pillow.py (Pillow 13.0.0, 150 runs each; the
-    /// median of three runs interleaved with three runs of this benchmark) on the project machine
-    /// (2 cores, shared, load average about 14), 2026-11-25, in milliseconds. Under that load all
-    /// times are 2–4× the issue's idle-machine anchors, so compare columns measured together.
-    static let pillowAnchors: [String: Double] = ["jpeg:75": 0.701, "webp:75": 25.8, "jpeg2000:20": 63.3]
+    /// The photo measured when `--image` is not given, relative to the package.
+    static let defaultImage = "Fixtures/images/chelsea.png"
 
-    /// The anchors quoted in issue 2 (Pillow, 2 threads, 224×224 RGB), in milliseconds.
-    static let issueAnchors: [String: Double] = ["jpeg:75": 0.64, "webp:75": 7.2, "jpeg2000:20": 20]
+    @Option(help: "The photo to measure on; its model view (224×224) is used. Default: Fixtures/images/chelsea.png.")
+    var image: String?
 
-    @Option(help: "The photo to measure on; its model view (224×224) is used.")
-    var image = "/usr/lib/python3/dist-packages/skimage/data/chelsea.png"
+    @OptionGroup var anchorPython: AnchorOptions
 
     @Option(help: "Timed iterations per codec (each runs both paths once); medians are reported.")
     var runs = 200
@@ -39,7 +35,7 @@ struct BenchCodecs: ParsableCommand {
     var settings: [String] = ["jpeg:75", "webp:75", "jpeg2000:20"]
 
     @Option(name: .customLong("anchor"),
-            help: "A Pillow median as CODEC:Q=MILLISECONDS (e.g. webp:75=7.2), overriding the recorded one; repeatable.")
+            help: "A Pillow median as CODEC:Q=MILLISECONDS (e.g. webp:75=7.2), instead of running the anchor; repeatable.")
     var anchorOverrides: [String] = []
 
     func validate() throws {
@@ -50,16 +46,14 @@ struct BenchCodecs: ParsableCommand {
                 throw ValidationError("--codec \(text): only jpeg, webp and jpeg2000 have a C baseline")
             }
         }
-        _ = try anchors()
+        _ = try overrides()
+        _ = try imagePath()
     }
 
     func run() throws {
-        let input = ModelView.apply(try ImageFile.read(image))
-        let table = try anchors()
-        print("Round trip (encode + decode), \(input.width)×\(input.height) RGB, median of \(runs) runs, "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print(pad("codec", 13) + pad("sanitize", 11) + pad("direct C", 11) + pad("ratio", 8)
-              + pad("Pillow here", 13) + pad("vs Pillow", 11) + pad("issue anchor", 14) + "bytes")
+        let path = try imagePath()
+        let input = ModelView.apply(try ImageFile.read(path))
+        var rows: [(setting: CodecSetting, swift: Double, c: Double, bytes: Int)] = []
         for text in settings {
             let setting = try parsedSetting(text)
             let api = try roundTrip(input, setting)
@@ -72,12 +66,19 @@ struct BenchCodecs: ParsableCommand {
             } and: {
                 _ = try? DirectCodecBaseline.roundTrip(input, setting)
             }
-            let pillow = table[setting.description]
-            print(pad(setting.description, 13) + pad(milliseconds(swift), 11) + pad(milliseconds(c), 11)
-                  + pad(String(format: "%.3f", swift / c), 8)
-                  + pad(pillow.map(milliseconds) ?? "-", 13)
-                  + pad(pillow.map { String(format: "%.2f×", $0 / swift) } ?? "-", 11)
-                  + pad(Self.issueAnchors[setting.description].map(milliseconds) ?? "-", 14) + "\(api.bytes)")
+            rows.append((setting, swift, c, api.bytes))
+        }
+        let pillow = try pillowMedians(image: path)
+        print("Round trip (encode + decode), \(input.width)×\(input.height) RGB, median of \(runs) runs, "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(pad("codec", 13) + pad("sanitize", 11) + pad("direct C", 11) + pad("ratio", 8)
+              + pad("Pillow", 13) + pad("vs Pillow", 11) + "bytes")
+        for row in rows {
+            let anchor = pillow[row.setting.description]
+            print(pad(row.setting.description, 13) + pad(milliseconds(row.swift), 11) + pad(milliseconds(row.c), 11)
+                  + pad(String(format: "%.3f", row.swift / row.c), 8)
+                  + pad(anchor.map(milliseconds) ?? "-", 13)
+                  + pad(anchor.map { String(format: "%.2f×", $0 / row.swift) } ?? "-", 11) + "\(row.bytes)")
         }
         print("ratio = sanitize / direct C (goal ≤ 1.05); vs Pillow = Pillow / sanitize (goal ≥ 1).")
     }
@@ -92,8 +93,35 @@ struct BenchCodecs: ParsableCommand {
         }
     }
 
-    private func anchors() throws -> [String: Double] {
-        var table = Self.pillowAnchors
+    /// `--image`, else the default photo found in the package.
+    private func imagePath() throws -> String {
+        if let image { return image }
+        guard let path = PythonAnchor.locate(Self.defaultImage) else {
+            throw ValidationError("\(Self.defaultImage) not found; run from the repository or pass --image PATH")
+        }
+        return path
+    }
+
+    /// The Pillow medians: `--anchor` values when given, else those printed by the anchor
+    /// script (lines `jpeg:75 median_ms 0.701 …`); empty when the anchor is skipped or fails.
+    private func pillowMedians(image: String) throws -> [String: Double] {
+        let given = try overrides()
+        guard given.isEmpty else { return given }
+        guard let python = anchorPython.interpreter(),
+              let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/codecs_pillow.py",
+                                          arguments: ["--runs", "\(runs)", "--image", image]) else { return [:] }
+        var table: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: " ")
+            if let name = fields.first, let ms = PythonAnchor.number(after: "median_ms ", in: String(line)) {
+                table[String(name)] = ms
+            }
+        }
+        return table
+    }
+
+    private func overrides() throws -> [String: Double] {
+        var table: [String: Double] = [:]
         for text in anchorOverrides {
             let parts = text.split(separator: "=")
             guard parts.count == 2, let ms = Double(parts[1]), ms > 0,

@@ -1,3 +1,4 @@
+#include "CodecBaselines.h"
 #include "CodecShims.h"
 
 #include <setjmp.h>
@@ -14,21 +15,21 @@
 typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf jump;
-} BenchErrors;
+} BaselineErrors;
 
-static void bench_error_exit(j_common_ptr cinfo) { longjmp(((BenchErrors *)cinfo->err)->jump, 1); }
+static void baseline_error_exit(j_common_ptr cinfo) { longjmp(((BaselineErrors *)cinfo->err)->jump, 1); }
 
-int shim_bench_jpeg_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
-                               uint8_t *decoded, size_t *encoded_size) {
+int baseline_jpeg_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
+                             uint8_t *decoded, size_t *encoded_size) {
     struct jpeg_compress_struct compressor;
     struct jpeg_decompress_struct decompressor;
-    BenchErrors errors;
+    BaselineErrors errors;
     unsigned char *volatile encoded = NULL;
     unsigned long size = 0;
     uint8_t *volatile output = NULL;
     compressor.err = jpeg_std_error(&errors.base);
     decompressor.err = &errors.base;
-    errors.base.error_exit = bench_error_exit;
+    errors.base.error_exit = baseline_error_exit;
     jpeg_create_compress(&compressor);
     jpeg_create_decompress(&decompressor);
     if (setjmp(errors.jump)) {
@@ -77,8 +78,8 @@ int shim_bench_jpeg_round_trip(const uint8_t *rgb, uint32_t width, uint32_t heig
 
 // MARK: - WebP
 
-int shim_bench_webp_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
-                               uint8_t *decoded, size_t *encoded_size) {
+int baseline_webp_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
+                             uint8_t *decoded, size_t *encoded_size) {
     uint8_t *encoded = NULL;
     size_t size = WebPEncodeRGB(rgb, (int)width, (int)height, (int)width * 3, (float)quality, &encoded);
     if (size == 0) return SHIM_FAILED;
@@ -95,8 +96,8 @@ int shim_bench_webp_round_trip(const uint8_t *rgb, uint32_t width, uint32_t heig
 
 // MARK: - JPEG 2000
 
-int shim_bench_j2k_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, float ratio,
-                              uint8_t *decoded, size_t *encoded_size) {
+int baseline_j2k_round_trip(const uint8_t *rgb, uint32_t width, uint32_t height, float ratio,
+                            uint8_t *decoded, size_t *encoded_size) {
     char message[256];
     uint8_t *encoded = NULL;
     size_t size = 0;

@@ -4,8 +4,8 @@ import Foundation
 import Tensors
 import Training
 
-/// `sanitize bench train`: training throughput of the small CNN, to compare with the PyTorch
-/// anchor `Scripts/anchors/train_torch.py bench` (same network, batch and optimizer).
+/// `sanitize-bench train`: training throughput of the small CNN, to compare with the PyTorch
+/// anchor `Benchmarks/anchors/train_torch.py bench` (same network, batch and optimizer).
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -13,13 +13,13 @@ struct BenchTrain: ParsableCommand {
         discussion: """
             Times full training steps (forward, backward, Adam update) on random batches of real \
             Fashion-MNIST images after a few warm-up steps, and prints the median and the \
-            quartiles. The anchor is Scripts/anchors/train_torch.py bench: the same network, \
+            quartiles. The anchor is Benchmarks/anchors/train_torch.py bench: the same network, \
             batch and optimizer in PyTorch CPU with 2 threads, run with --python. The two are \
             interleaved for --rounds rounds, and the medians over rounds are compared (above 1 \
             means sanitize trains faster; the goal is at least 1).
 
             Example:
-              sanitize bench train --steps 30 --rounds 3
+              sanitize-bench train --steps 30 --rounds 3
             """)
 
     @Option(help: "Timed steps (after 3 warm-up steps).")
@@ -31,8 +31,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Rounds of (sanitize, then PyTorch); the median over rounds is reported.")
     var rounds: Int = 3
 
-    @Option(help: "The Python with torch that runs the PyTorch anchor; an empty string skips it.")
-    var python = "/work/venv/bin/python"
+    @OptionGroup var anchorPython: AnchorOptions
 
     @Option(help: "Folder holding the Fashion-MNIST files.")
     var data: String = FashionMNIST.defaultDirectory
@@ -45,7 +44,8 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         let set = try FashionMNIST.load(.train, from: data)
-        var ours: [Double] = [], anchor: [Double] = []
+        let python = anchorPython.interpreter()
+        var ours: [Double] = [], theirs: [Double] = []
         for round in 1 ... rounds {
             let rates = measure(set)
             func quantile(_ q: Double) -> Double { rates[min(rates.count - 1, Int(q * Double(rates.count - 1) + 0.5))] }
@@ -53,19 +53,20 @@ struct BenchTrain: ParsableCommand {
             print(String(format: "round %d: sanitize SmallCNN batch=%d cores=%d: median %.0f samples/s (quartiles %.0f–%.0f) over %d steps",
                          round, batchSize, ProcessInfo.processInfo.activeProcessorCount, quantile(0.5), quantile(0.25),
                          quantile(0.75), steps))
-            guard !python.isEmpty,
-                  let text = PythonAnchor.run(python: python, script: "Scripts/anchors/train_torch.py",
-                                              arguments: ["bench", "--batches", "\(steps)", "--batch", "\(batchSize)", "--threads", "2"]),
+            guard let python,
+                  let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/train_torch.py",
+                                              arguments: ["bench", "--batches", "\(steps)", "--batch", "\(batchSize)", "--threads", "2",
+                                                          "--data", data]),
                   let rate = PythonAnchor.number(after: "median ", in: text) else { continue }
-            anchor.append(rate)
+            theirs.append(rate)
             print(String(format: "round %d: PyTorch 2 threads: median %.0f samples/s", round, rate))
         }
         let oursMedian = ours.sorted()[ours.count / 2]
-        guard !anchor.isEmpty else {
+        guard !theirs.isEmpty else {
             print(String(format: "sanitize: %.0f samples/s (median of %d rounds); PyTorch anchor not measured", oursMedian, rounds))
             return
         }
-        let anchorMedian = anchor.sorted()[anchor.count / 2]
+        let anchorMedian = theirs.sorted()[theirs.count / 2]
         print(String(format: "sanitize %.0f samples/s, PyTorch %.0f samples/s (medians of %d rounds): %.2f× PyTorch's throughput (goal ≥ 1)",
                      oursMedian, anchorMedian, rounds, oursMedian / anchorMedian))
     }

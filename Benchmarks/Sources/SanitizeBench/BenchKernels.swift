@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import _Kernels
+import _LayoutBaseline
 
-/// `sanitize bench kernels`: SGEMM and EfficientNet-Lite0's convolution layers, median times and
+/// `sanitize-bench kernels`: SGEMM and EfficientNet-Lite0's convolution layers, median times and
 /// GFLOP/s against the machine's peak and against the numpy / PyTorch anchors.
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,13 +13,14 @@ struct BenchKernels: ParsableCommand {
             Prints the median of many runs for SGEMM at 256, 512 and 1024 and for every distinct \
             convolution shape of EfficientNet-Lite0 at 224×224 (forward, and the input gradient FGSM \
             needs), with GFLOP/s as a fraction of the peak (2 cores × 2 FMA pipes × 8 floats × 2 \
-            flops × the clock in /proc/cpuinfo). When the anchor scripts have written their JSON \
-            (Scripts/anchors/gemm_numpy.py and conv_torch.py), their medians and our ratios are \
-            printed alongside. It also compares depthwise convolution in NHWC (the layout of the \
-            API) with a vectorised NCHW version, the measurement behind the layout choice. Make the \
-            anchors in the same session first: `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-            OPENBLAS_NUM_THREADS=2 python3 Scripts/anchors/gemm_numpy.py` and `python3 \
-            Scripts/anchors/conv_torch.py` (a Python with numpy and torch).
+            flops × the clock in /proc/cpuinfo or --ghz). When the anchor scripts have written \
+            their JSON (Benchmarks/anchors/gemm_numpy.py and conv_torch.py), their medians and our \
+            ratios are printed alongside. It also compares depthwise convolution in NHWC (the \
+            layout of the API) with a vectorised NCHW version, the measurement behind the layout \
+            choice. Make the anchors in the same session first, with the anchors' Python \
+            (Benchmarks/README.md): `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+            OPENBLAS_NUM_THREADS=2 "$SANITIZE_BENCH_PYTHON" Benchmarks/anchors/gemm_numpy.py` and \
+            `"$SANITIZE_BENCH_PYTHON" Benchmarks/anchors/conv_torch.py`.
             """)
 
     @Option(help: "Timed runs per measurement; the median is reported.")
@@ -30,6 +32,9 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Run only one part: sgemm, conv or layout (all three when omitted).")
     var only: String?
 
+    @Option(help: "The clock in GHz used for the peak GFLOP/s. Default: the first 'cpu MHz' of /proc/cpuinfo.")
+    var ghz: Double?
+
     /// Whether a part runs under `--only`.
     func runs(_ part: String) -> Bool { only == nil || only == part }
 
@@ -40,10 +45,11 @@ struct BenchKernels: ParsableCommand {
         guard (1...10_000).contains(repeats) else {
             throw ValidationError("--repeats must be between 1 and 10000, got \(repeats)")
         }
+        if let ghz, !(ghz > 0) { throw ValidationError("--ghz must be positive, got \(ghz)") }
     }
 
     func run() throws {
-        let peak = MachinePeak.read()
+        let peak = try MachinePeak.read(ghz: ghz)
         print(peak.description)
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("Load average (1, 5, 15 min) at start: "
@@ -174,7 +180,7 @@ struct BenchKernels: ParsableCommand {
                            epilogue: .clamp(lower: 0, upper: 6))
         }
         let nchw = measure {
-            Kernels.depthwiseConv2dNCHW(g, input: input.pointer, weight: weight.pointer, bias: bias.pointer,
+            LayoutBaseline.depthwiseConv2dNCHW(g, input: input.pointer, weight: weight.pointer, bias: bias.pointer,
                                         output: output.pointer, epilogue: .clamp(lower: 0, upper: 6))
         }
         return (nhwc, nchw)
@@ -257,17 +263,18 @@ struct MachinePeak {
             + "(\(clockSource)) = \(String(format: "%.1f", gflops)) GFLOP/s"
     }
 
-    /// Reads the first `cpu MHz` line of /proc/cpuinfo; falls back to 2.45 GHz (this AMD EPYC)
-    /// when the file is missing or unreadable.
-    static func read() -> MachinePeak {
+    /// The peak at `ghz` when given, else at the first `cpu MHz` line of /proc/cpuinfo.
+    /// - Throws: `ValidationError` asking for `--ghz` when neither gives a clock.
+    static func read(ghz: Double?) throws -> MachinePeak {
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let ghz { return MachinePeak(cores: cores, gigahertz: ghz, clockSource: "--ghz") }
         if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
            let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
            value > 0 {
             return MachinePeak(cores: cores, gigahertz: value / 1000, clockSource: "cpu MHz in /proc/cpuinfo")
         }
-        return MachinePeak(cores: cores, gigahertz: 2.45, clockSource: "assumed, /proc/cpuinfo unreadable")
+        throw ValidationError("cannot read the clock from /proc/cpuinfo; pass --ghz with the cores' clock in GHz")
     }
 }
 
@@ -283,7 +290,7 @@ struct AnchorFile {
     /// Reads the JSON; a missing or malformed file gives no anchors and a note saying how to make it.
     static func load(path: String) -> AnchorFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return AnchorFile(sections: [:], note: "note: no anchor file \(path); run the script in Scripts/anchors/ first")
+            return AnchorFile(sections: [:], note: "note: no anchor file \(path); run the scripts in Benchmarks/anchors/ first (Benchmarks/README.md)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             return AnchorFile(sections: [:], note: "note: \(path) is not a JSON object; anchors skipped")
@@ -325,7 +332,7 @@ struct ConvLayer {
     }
 
     /// Every convolution of the network (PROTOCOL §2), stem to head, with repeats merged; the names
-    /// match Scripts/anchors/conv_torch.py.
+    /// match Benchmarks/anchors/conv_torch.py.
     static let efficientNetLite0: [ConvLayer] = [
         conv("stem 3×3 s2 3→32 @224", size: 224, cin: 3, cout: 32, kernel: 3, stride: 2, depthwise: false, count: 1),
         depthwise(112, 32, kernel: 3, stride: 1),

@@ -4,7 +4,7 @@ import Foundation
 import Imaging
 import Metrics
 
-/// `sanitize bench metrics`: median MS-SSIM (and SSIM, PSNR) times beside the pytorch_msssim anchor.
+/// `sanitize-bench metrics`: median MS-SSIM (and SSIM, PSNR) times beside the pytorch_msssim anchor.
 struct BenchMetrics: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
@@ -13,16 +13,12 @@ struct BenchMetrics: ParsableCommand {
             Each measurement runs a few warm-up calls, then --runs timed calls on a pair of \
             synthetic square RGB images (a texture and a copy with +-4 sign noise), and prints \
             the median (for MS-SSIM also the minimum, the cost without interference from other \
-            processes). The anchor is pytorch_msssim 1.0 `ms_ssim(data_range=255)` with \
-            torch.set_num_threads(2) on float tensors already in memory, measured on this machine \
-            by Scripts/anchors/msssim_pytorch.py; pass --anchor SIZE=MS to use a fresh measurement.
+            processes). The anchor is pytorch_msssim `ms_ssim(data_range=255)` with \
+            torch.set_num_threads(2) on float tensors already in memory, measured afterwards by \
+            Benchmarks/anchors/msssim_pytorch.py with --python at the same sizes; --anchor \
+            SIZE=MS gives a median instead. On a loaded machine the anchor's 2-thread medians \
+            mean little (OpenMP barriers wait for descheduled threads): measure it idle.
             """)
-
-    /// The anchor of issue 2, in milliseconds: pytorch_msssim at 224×224 with 2 threads on an idle
-    /// project machine (AMD EPYC, 2 cores). Scripts/anchors/msssim_pytorch.py re-measures it; on
-    /// a loaded machine its 2-thread medians are meaningless (OpenMP barriers wait for descheduled
-    /// threads: 600–1200 ms at load 10–15), so other sizes are left to `--anchor`.
-    static let defaultAnchors: [Int: Double] = [224: 17.4]
 
     @Option(help: "Timed calls per measurement; the median is reported.")
     var runs = 300
@@ -31,32 +27,38 @@ struct BenchMetrics: ParsableCommand {
     var sizes: [Int] = [224, 512]
 
     @Option(name: .customLong("anchor"),
-            help: "An anchor median as SIZE=MILLISECONDS (e.g. 224=17.4), overriding the recorded one; repeatable.")
+            help: "An anchor median as SIZE=MILLISECONDS (e.g. 224=17.4), instead of running the anchor; repeatable.")
     var anchorOverrides: [String] = []
+
+    @OptionGroup var anchorPython: AnchorOptions
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
         for size in sizes where size < 161 || size > 8192 {
             throw ValidationError("--size must be between 161 and 8192 pixels, got \(size)")
         }
-        _ = try anchors()
+        _ = try overrides()
     }
 
     func run() throws {
-        let anchorTable = try anchors()
-        print("MS-SSIM, RGB, 5 scales; median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print(pad("size", 11) + pad("sanitize (min)", 22) + pad("pytorch_msssim (2 threads)", 28) + "speed-up")
+        var rows: [(size: Int, msssim: Double, fastest: Double)] = []
         var others: [String] = []
         for size in sizes {
             let (a, b) = Self.testPair(size: size)
             let (ms, fastest) = timing(runs) { _ = try? ImageQuality.msssim(a, b) }
-            let anchor = anchorTable[size]
-            print(pad("\(size)×\(size)", 11) + pad("\(milliseconds(ms)) (\(milliseconds(fastest)))", 22)
-                  + pad(anchor.map(milliseconds) ?? "not measured", 28)
-                  + (anchor.map { String(format: "%.1f×", $0 / ms) } ?? "-"))
+            rows.append((size, ms, fastest))
             let ssim = timing(runs) { _ = try? ImageQuality.ssim(a, b) }.median
             let psnr = timing(runs) { _ = try? ImageQuality.psnr(a, b) }.median
             others.append(pad("\(size)×\(size)", 11) + pad(milliseconds(ssim), 12) + milliseconds(psnr))
+        }
+        let anchorTable = try anchorMedians()
+        print("MS-SSIM, RGB, 5 scales; median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(pad("size", 11) + pad("sanitize (min)", 22) + pad("pytorch_msssim (2 threads)", 28) + "speed-up")
+        for row in rows {
+            let anchor = anchorTable[row.size]
+            print(pad("\(row.size)×\(row.size)", 11) + pad("\(milliseconds(row.msssim)) (\(milliseconds(row.fastest)))", 22)
+                  + pad(anchor.map(milliseconds) ?? "not measured", 28)
+                  + (anchor.map { String(format: "%.1f×", $0 / row.msssim) } ?? "-"))
         }
         print("")
         print(pad("size", 11) + pad("SSIM", 12) + "PSNR (medians)")
@@ -65,8 +67,27 @@ struct BenchMetrics: ParsableCommand {
 
     // MARK: - Helpers
 
-    private func anchors() throws -> [Int: Double] {
-        var table = Self.defaultAnchors
+    /// The anchor's medians by size: `--anchor` values when given, else those printed by the
+    /// anchor script (lines `224x224 median_ms 17.4 …`); empty when it is skipped or fails.
+    private func anchorMedians() throws -> [Int: Double] {
+        let given = try overrides()
+        guard given.isEmpty else { return given }
+        let sizeList = sizes.map(String.init).joined(separator: ",")
+        guard let python = anchorPython.interpreter(),
+              let text = PythonAnchor.run(python: python, script: "Benchmarks/anchors/msssim_pytorch.py",
+                                          arguments: ["--runs", "\(runs)", "--sizes", sizeList]) else { return [:] }
+        var table: [Int: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            if let size = line.split(separator: "x").first.flatMap({ Int($0) }),
+               let ms = PythonAnchor.number(after: "median_ms ", in: String(line)) {
+                table[size] = ms
+            }
+        }
+        return table
+    }
+
+    private func overrides() throws -> [Int: Double] {
+        var table: [Int: Double] = [:]
         for text in anchorOverrides {
             let parts = text.split(separator: "=")
             guard parts.count == 2, let size = Int(parts[0]), let ms = Double(parts[1]), ms > 0 else {

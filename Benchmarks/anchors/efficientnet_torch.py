@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Speed anchor for `sanitize bench model`: the reference EfficientNet-Lite0 in PyTorch, 2 threads.
+"""Speed anchor for `sanitize-bench model`: the reference EfficientNet-Lite0 in PyTorch, 2 threads.
 
-Usage: /work/venv/bin/python Scripts/anchors/efficientnet_torch.py [--runs N] [--json]
+Usage: $SANITIZE_BENCH_PYTHON Benchmarks/anchors/efficientnet_torch.py [--runs N] [--json]
 
 Times, as medians of N runs after warm-up, in float32 on the CPU with torch.set_num_threads(2):
   forward batch 1 (ms per image), forward batch 8 (ms per image), and forward plus the input

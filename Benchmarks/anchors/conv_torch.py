@@ -1,11 +1,11 @@
-"""Anchor for `sanitize bench kernels`: PyTorch CPU (2 threads) on EfficientNet-Lite0's conv shapes.
+"""Anchor for `sanitize-bench kernels`: PyTorch CPU (2 threads) on EfficientNet-Lite0's conv shapes.
 
 Times, for every distinct convolution of EfficientNet-Lite0 at 224x224, batch 1, NCHW as PyTorch
 runs it: the forward pass (conv + bias + ReLU6, like our fused epilogue) and the input gradient
 (torch.nn.grad.conv2d_input, what FGSM needs). TF-SAME padding is applied with F.pad as the
-model does. Names match ConvLayer.efficientNetLite0 in Sources/SanitizeCLI/BenchKernels.swift.
+model does. Names match ConvLayer.efficientNetLite0 in Benchmarks/Sources/SanitizeBench/BenchKernels.swift.
 
-    /work/venv/bin/python Scripts/anchors/conv_torch.py [out/anchors/conv_torch.json]
+    $SANITIZE_BENCH_PYTHON Benchmarks/anchors/conv_torch.py [out/anchors/conv_torch.json]
 
 Writes {"forward": {name: median_ms}, "input_grad": {...}, "forward_best": {name: best_ms},
 "input_grad_best": {...}} as JSON.

@@ -1,28 +1,33 @@
-import Dispatch
+@_spi(Benchmarks) import _Kernels
 
 // MARK: - Depthwise convolution, NCHW (layout comparison only)
 
-extension Kernels {
-    /// Depthwise convolution on NCHW buffers, for the layout benchmark only (the API is NHWC).
+/// The other layout of `sanitize-bench kernels --only layout`: the API of `_Kernels` is NHWC,
+/// and this kernel measures what NCHW would have given.
+public enum LayoutBaseline {
+    private typealias Vec = SIMD8<Float>
+
+    /// Depthwise convolution on NCHW buffers.
     ///
     /// `input` is `[batch, channels, height, width]`, `output` `[batch, channels, outHeight, outWidth]`,
     /// `weight` the usual depthwise `[kh, kw, 1, channels]`; `g.groups` must equal the channels.
     /// Vectorised 8 output columns at a time along the contiguous width axis (stride 2 loads 16
-    /// inputs and keeps the even lanes); image planes are spread over the cores. Border columns
-    /// are scalar.
+    /// inputs and keeps the even lanes); image planes are spread over the cores with the same
+    /// split as the NHWC kernels. Border columns are scalar.
     public static func depthwiseConv2dNCHW(_ g: ConvGeometry, input: UnsafePointer<Float>,
                                            weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                            output: UnsafeMutablePointer<Float>, epilogue: Epilogue = .none) {
-        g.check()
+        if let problem = g.problem { preconditionFailure("ConvGeometry: \(problem)") }
         precondition(g.isDepthwise, "depthwiseConv2dNCHW: groups \(g.groups) must equal channels \(g.inChannels)")
         let (oh, ow, channels) = (g.outHeight, g.outWidth, g.inChannels)
         let (kh, kw, sy, sx) = (g.kernelHeight, g.kernelWidth, g.strideY, g.strideX)
-        let bounds = ClampBounds(epilogue)
-        let (lower, upper, lowerBound, upperBound) = (bounds.lower, bounds.upper, bounds.lowerBound, bounds.upperBound)
+        var lowerBound = -Float.infinity, upperBound = Float.infinity
+        if case let .clamp(l, u) = epilogue { (lowerBound, upperBound) = (l, u) }
+        let (lower, upper) = (Vec(repeating: lowerBound), Vec(repeating: upperBound))
         let interiorStart = Swift.min(ow, (g.padLeft + sx - 1) / sx)
         let interiorEnd = Swift.max(interiorStart, Swift.min(ow, floorDiv(g.width + g.padLeft - kw - (sx - 1), sx) + 1))
 
-        parallelRanges(g.batch * channels) { first, end in
+        Kernels.parallelRanges(g.batch * channels) { first, end in
             for plane in first..<end {
                 let c = plane % channels
                 let src = input + plane * g.height * g.width
@@ -56,7 +61,7 @@ extension Kernels {
                             for kx in 0..<kw {
                                 let w = Vec(repeating: weight[(ky * kw + kx) * channels + c])
                                 if sx == 1 {
-                                    acc.addProduct(load(row + kx), w)
+                                    acc.addProduct(UnsafeRawPointer(row + kx).loadUnaligned(as: Vec.self), w)
                                 } else if sx == 2 {
                                     let pair = UnsafeRawPointer(row + kx).loadUnaligned(as: SIMD16<Float>.self)
                                     acc.addProduct(pair.evenHalf, w)
@@ -67,7 +72,9 @@ extension Kernels {
                                 }
                             }
                         }
-                        store(clamp(acc, lower, upper), out + ox)
+                        // Compare-and-blend: pointwiseMin/Max compile to out-of-line calls here.
+                        let clamped = acc.replacing(with: lower, where: acc .< lower).replacing(with: upper, where: acc .> upper)
+                        UnsafeMutableRawPointer(out + ox).storeBytes(of: clamped, as: Vec.self)
                         ox += 8
                     }
                     while ox < ow { scalar(ox); ox += 1 }
@@ -75,4 +82,8 @@ extension Kernels {
             }
         }
     }
+
+    /// ⌊a / b⌋ for b > 0, also for negative a (Swift's `/` truncates toward zero).
+    @inline(__always)
+    private static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -1,0 +1,1 @@
+../../../Sources/SanitizeCLI/CodecList.swift

@@ -1,0 +1,1 @@
+../../../Sources/SanitizeCLI/ModelOptions.swift
