@@ -262,6 +262,16 @@ def malformed():
     for offset in (4, 8, 20, 24):  # Xsiz, Ysiz, XTsiz, YTsiz
         blocks[siz + 2 + offset: siz + 6 + offset] = struct.pack(">I", 6000)
     write(HERE, "codeblock-bomb.j2k", bytes(blocks))
+    # The same, with 64×64 code-blocks in the main header and the 4×4 ones in the tile-part
+    # header, which overrides it: the estimate must read tile-part headers too.
+    cod = blocks.index(b"\xff\x52")
+    cod_segment = bytes(blocks[cod: cod + 2 + struct.unpack(">H", blocks[cod + 2: cod + 4])[0]])
+    main = bytearray(blocks)
+    main[cod + 10: cod + 12] = bytes([4, 4])  # xcb, ycb: 2^(4+2) = 64
+    sot = main.index(b"\xff\x90")
+    psot = struct.unpack(">I", main[sot + 6: sot + 10])[0]
+    main[sot + 6: sot + 10] = struct.pack(">I", psot + len(cod_segment))
+    write(HERE, "tilepart-codeblock-bomb.j2k", bytes(main[:sot + 12] + cod_segment + main[sot + 12:]))
 
     # Silent wrong pixels, refused: CMYK without the Adobe marker that says how its ink is stored;
     # three components whose chroma is subsampled vertically only (not YCbCr by opj_decompress's
