@@ -188,10 +188,11 @@ static int find_codestream(const uint8_t *data, size_t size, size_t *start, unsi
     return 0;
 }
 
-// What the main header says about the decoded size: the image and tile areas and the components.
+// What the main header says about the decoded size: the image, the largest tile (no larger than
+// the image), the number of tiles and of components.
 typedef struct {
     uint64_t area;
-    uint64_t tile_area;
+    uint32_t tile_width, tile_height;
     uint64_t tiles;
     unsigned components;
 } Geometry;
@@ -249,7 +250,8 @@ static int validate_siz(const uint8_t *data, size_t size, Geometry *geometry, ch
         return 0;
     }
     geometry->area = ((uint64_t)xsiz - xosiz) * ((uint64_t)ysiz - yosiz);
-    geometry->tile_area = (uint64_t)xtsiz * ytsiz < geometry->area ? (uint64_t)xtsiz * ytsiz : geometry->area;
+    geometry->tile_width = xtsiz < xsiz - xosiz ? xtsiz : xsiz - xosiz;
+    geometry->tile_height = ytsiz < ysiz - yosiz ? ytsiz : ysiz - yosiz;
     geometry->tiles = across * down;
     geometry->components = components;
     return 1;
@@ -270,39 +272,45 @@ static int validate_siz(const uint8_t *data, size_t size, Geometry *geometry, ch
 enum { kCodeBlockBytes = 512, kPrecinctBandBytes = 512 };
 
 typedef struct {
-    double bytes_per_sample;   // structure bytes per wavelet coefficient, worst resolution
-    double inclusion_entries;  // resolutions × precincts of the worst resolution, worst style
+    double structure_bytes;    // code-block and precinct records of one component of one tile
+    double inclusion_entries;  // resolutions × precincts of the largest resolution
     unsigned layers;
 } CodingCost;
 
 // Reads SPcod/SPcoc (levels, code-block size, style, transform, precinct sizes) at `p`, with
-// `end` the end of the segment, for an image of `geometry`.
+// `end` the end of the segment, and counts the records it makes OpenJPEG allocate for the
+// largest tile of `geometry`, by resolution: each resolution r of L levels is the tile reduced
+// 2^(L - r) times, cut into precincts of 2^PP; each of its bands (one at r = 0, three above,
+// each half the resolution across) is cut into code-blocks no larger than the precinct's share
+// of the band, 2^(PP - 1) for r > 0. Every count is rounded up by one row and one column for
+// edges and odd origins.
 static void add_coding_style(const uint8_t *p, const uint8_t *end, int custom_precincts,
                              const Geometry *geometry, CodingCost *cost) {
     if (end - p < 5) return;
     const unsigned levels = p[0] > 32 ? 32 : p[0];
     const int xcb = (p[1] & 0xF) + 2, ycb = (p[2] & 0xF) + 2;
-    const double side = sqrt((double)geometry->area);
+    double structures = 0, largest_precincts = 0;
     for (unsigned r = 0; r <= levels; r++) {
         int ppx = 15, ppy = 15;
         if (custom_precincts && p + 5 + r < end) {
             ppx = p[5 + r] & 0xF;
             ppy = p[5 + r] >> 4;
         }
-        // A precinct of 2^PP at resolution r > 0 holds 2^(PP-1) coefficients of each band, and
-        // code-blocks never straddle precincts.
+        const double width = ceil(ldexp(geometry->tile_width, -(int)(levels - r))) + 1;
+        const double height = ceil(ldexp(geometry->tile_height, -(int)(levels - r))) + 1;
+        const double precincts = (width / ldexp(1, ppx) + 1) * (height / ldexp(1, ppy) + 1);
+        const int bands = r > 0 ? 3 : 1;
+        const double band_width = r > 0 ? width / 2 + 1 : width, band_height = r > 0 ? height / 2 + 1 : height;
         const int bx = r > 0 && ppx > 0 ? ppx - 1 : ppx, by = r > 0 && ppy > 0 ? ppy - 1 : ppy;
         const int cbx = xcb < bx ? xcb : bx, cby = ycb < by ? ycb : by;
-        const double per_sample = (double)kCodeBlockBytes / ldexp(1, cbx + cby) +
-                                  (double)kPrecinctBandBytes / ldexp(1, bx + by);
-        if (per_sample > cost->bytes_per_sample) cost->bytes_per_sample = per_sample;
-        // Resolution r of L is about side / 2^(L - r) wide (the area's square is the worst case
-        // for a given area), cut into precincts of 2^PP.
-        const double resolution = ldexp(side, -(int)(levels - r)) + 1;
-        const double precincts = (resolution / ldexp(1, ppx) + 1) * (resolution / ldexp(1, ppy) + 1);
-        const double entries = (double)(levels + 1) * precincts;
-        if (entries > cost->inclusion_entries) cost->inclusion_entries = entries;
+        // Precinct boundaries fall on code-block boundaries (both are powers of two from 0).
+        const double blocks = (band_width / ldexp(1, cbx) + 1) * (band_height / ldexp(1, cby) + 1);
+        structures += bands * (blocks * kCodeBlockBytes + precincts * kPrecinctBandBytes);
+        if (precincts > largest_precincts) largest_precincts = precincts;
     }
+    if (structures > cost->structure_bytes) cost->structure_bytes = structures;
+    const double entries = (double)(levels + 1) * largest_precincts;
+    if (entries > cost->inclusion_entries) cost->inclusion_entries = entries;
 }
 
 // Walks the main header and each tile-part header (SOT to SOD, then Psot bytes on), reading
@@ -347,9 +355,9 @@ static void scan_coding_styles(const uint8_t *data, size_t size, const Geometry 
 static double estimate_decode_bytes(const Geometry *geometry, const CodingCost *cost, unsigned palette_columns) {
     const double area = (double)geometry->area, components = geometry->components;
     const double channels = components + palette_columns;
-    double bytes = area * components * cost->bytes_per_sample;
+    double bytes = components * cost->structure_bytes;
     bytes += 2.0 * ((double)cost->layers + 1) * components * cost->inclusion_entries;
-    if (geometry->tiles > 1) bytes += 4.0 * (double)geometry->tile_area * components;
+    if (geometry->tiles > 1) bytes += 4.0 * geometry->tile_width * (double)geometry->tile_height * components;
     bytes += 4.0 * area * channels + 3.0 * area;
     return bytes;
 }
@@ -498,10 +506,12 @@ int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message,
     // refused by the caller's pixel cap, with the size in the message.
     if (reader->estimate > (double)SHIM_J2K_MAX_DECODE_BYTES) {
         shim_set_message(message, capacity, "decoding would need about %.0f MiB (%llu pixels, %u components, "
-                         "%.1f bytes of coding structures per sample, %u layers), over the limit of %.0f MiB; "
+                         "%.1f bytes of coding records per sample, %u layers), over the limit of %.0f MiB; "
                          "re-encode the image with larger code-blocks and precincts",
                          reader->estimate / 1048576.0, (unsigned long long)reader->geometry.area,
-                         reader->geometry.components, reader->cost.bytes_per_sample, reader->cost.layers,
+                         reader->geometry.components,
+                         reader->cost.structure_bytes / ((double)reader->geometry.tile_width * reader->geometry.tile_height),
+                         reader->cost.layers,
                          (double)SHIM_J2K_MAX_DECODE_BYTES / 1048576.0);
         return SHIM_FAILED;
     }
