@@ -298,6 +298,10 @@ def valid_others():
     it (Adobe marker, inverted CMYK) with Pillow's own RGB decoding of it as the expected result.
     The CMYK part needs Pillow and is skipped with a note otherwise."""
     write(VALID, "png-named.jpg", png(2, 8, rgb8))
+    # A valid PNG whose compressed text (zTXt) inflates to 512 MiB from 520 KB: libpng stops
+    # inflating at the 16 MiB chunk limit, drops the text and decodes the image.
+    text = chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(512 << 20), 9))
+    write(VALID, "ztxt-bomb.png", png(2, 8, rgb8, extra=text))
     try:
         from PIL import Image
     except ImportError:

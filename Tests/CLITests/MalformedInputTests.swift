@@ -44,6 +44,16 @@ final class MalformedInputTests: XCTestCase {
         }
     }
 
+    /// A valid PNG whose compressed text inflates to 512 MiB decodes (the text is dropped at
+    /// libpng's 16 MiB chunk limit) within the PNG bound.
+    func testACompressedTextBombDecodesWithinThePNGBound() throws {
+        let path = "\(SanitizeProcess.root)/Fixtures/malformed/valid/ztxt-bomb.png"
+        let result = try SanitizeProcess.runMeasuringMemory(["compress", path, "--codec", "jpeg", "--quality", "50"])
+        XCTAssertEqual(result.status, 0, "stderr: \(result.stderr)")
+        let peakMB = Double(result.peakBytes) / 1e6
+        XCTAssertLessThan(peakMB, Double(320 + Self.footprintMB + 1), "ztxt-bomb.png peaked at \(peakMB) MB")
+    }
+
     func testEveryMalformedFileFailsCleanlyAndLeavesNoOutput() throws {
         let folder = "\(SanitizeProcess.root)/Fixtures/malformed"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)

@@ -85,6 +85,11 @@ final class MalformedTests: XCTestCase {
         assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "png-named.jpg")
     }
 
+    func testACompressedTextBombDecodesAndItsTextIsDropped() throws {
+        let image = try ImageFile.read(TestFiles.valid("ztxt-bomb.png"))
+        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "ztxt-bomb.png")
+    }
+
     func testCMYKJPEGConvertsLikePillowAndDjpeg() throws {
         let path = TestFiles.valid("cmyk.jpg")
         let image = try ImageFile.read(path)
