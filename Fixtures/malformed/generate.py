@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fixtures of Fixtures/malformed/: valid-but-unusual files (in valid/) that must
-decode, and malformed files (in the top folder) that must be refused with a clear error.
+decode, and malformed files (in the top folder) that must be refused with a clear error,
+among them memory bombs: small files whose headers declare allocations of gigabytes.
 
 The valid PNGs are written by the small PNG writer below from formulas that
 Tests/ImagingTests/PNGTests.swift repeats. The malformed files are built byte by byte (huge
@@ -146,6 +147,61 @@ def gray_jpeg_header(sof, width, height):
 # followed by 1-bits of padding.
 DC_SCAN = segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x3f"
 
+def box(kind, payload):
+    """A JP2 box: 32-bit length, 4-character type, payload."""
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+def jp2_with_palette(codestream, width, height, columns, entries):
+    """A JP2 file around a one-component codestream whose samples index a palette (pclr) of
+    `columns` 8-bit columns, each mapped to an output channel (cmap)."""
+    header = (box(b"ihdr", struct.pack(">IIHBBBB", height, width, 1, 7, 7, 0, 0))
+              + box(b"colr", struct.pack(">BBBI", 1, 0, 0, 16))
+              + box(b"pclr", struct.pack(">HB", len(entries), columns) + bytes([7] * columns)
+                    + b"".join(bytes(entry) for entry in entries))
+              + box(b"cmap", b"".join(struct.pack(">HBB", 0, 1, i) for i in range(columns))))
+    return (b"\x00\x00\x00\x0cjP  \r\n\x87\n" + box(b"ftyp", b"jp2 \x00\x00\x00\x00jp2 ")
+            + box(b"jp2h", header) + box(b"jp2c", codestream))
+
+def ycc_planes(width, height, dx, dy):
+    """Raw 8-bit Y, Cb, Cr planes (chroma subsampled by dx×dy) for `opj_compress -F`."""
+    cw, ch = (width + dx - 1) // dx, (height + dy - 1) // dy
+    luma = bytes(16 + 200 * (x + y) // (width + height) for y in range(height) for x in range(width))
+    cb = bytes((x * 29 + y * 7 + 40) & 255 for y in range(ch) for x in range(cw))
+    cr = bytes((x * 5 + y * 31 + 90) & 255 for y in range(ch) for x in range(cw))
+    return luma + cb + cr
+
+def ycc_codestream(width, height, dx, dy, suffix=".j2k"):
+    """YCbCr with chroma sampled dx×dy, losslessly coded by opj_compress (no colour transform)."""
+    sampling = "u@1x1:%dx%d:%dx%d" % (dx, dy, dx, dy)
+    return tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3",
+                        "-F", "%d,%d,3,8,%s" % (width, height, sampling)],
+                       (".raw", suffix), ycc_planes(width, height, dx, dy))
+
+def strip_segment(jpeg, marker):
+    """`jpeg` without its `marker` segments (those before the first scan)."""
+    out, i = bytearray(jpeg[:2]), 2
+    while jpeg[i + 1] != 0xDA:
+        length = struct.unpack(">H", jpeg[i + 2:i + 4])[0]
+        if jpeg[i + 1] != marker:
+            out += jpeg[i:i + 2 + length]
+        i += 2 + length
+    return bytes(out + jpeg[i:])
+
+def valid_jpeg2000():
+    """YCbCr and palette JPEG 2000 files that must decode as opj_decompress decodes them: a J2K
+    codestream with 4:2:0 chroma (YCbCr only by opj_decompress's rule: three components, the
+    second subsampled), a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
+    says sYCC over full-resolution components, and a JP2 with a three-column palette."""
+    write(VALID, "ycc420.j2k", ycc_codestream(47, 39, 2, 2))
+    write(VALID, "ycc422.jp2", ycc_codestream(47, 39, 2, 1, ".jp2"))
+    full = bytearray(ycc_codestream(W, H, 1, 1, ".jp2"))
+    colr = full.index(b"colr")
+    full[colr + 7:colr + 11] = struct.pack(">I", 18)  # EnumCS 18: sYCC
+    write(VALID, "sycc444.jp2", bytes(full))
+    indices = b"P5\n%d %d\n255\n" % (W, H) + bytes(palette_index(x, y, 143) for y in range(H) for x in range(W))
+    codestream = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3"], (".pgm", ".j2k"), indices)
+    write(VALID, "palette.jp2", jp2_with_palette(codestream, W, H, 3, [palette_color(i) for i in range(143)]))
+
 def malformed():
     write(HERE, "empty.png", b"")
     write(HERE, "one-byte.jpg", b"\xff")
@@ -190,6 +246,41 @@ def malformed():
     # make the decoder re-run its scan machinery thousands of times.
     write(HERE, "scan-bomb.jpg", gray_jpeg_header(0xC2, 8, 8) + DC_SCAN * 5000 + b"\xff\xd9")
 
+    # Memory bombs: small files whose headers declare allocations of gigabytes.
+    # A 44-byte PNG whose tEXt chunk declares 2^31 - 1 bytes (libpng would allocate them first).
+    text_header = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
+    write(HERE, "text-bomb.png", text_header + struct.pack(">I", 0x7FFFFFFF) + b"tEXtabc")
+    # A 2 KB JP2: a flat 2000×2000 gray codestream indexing a palette of 255 columns, which
+    # OpenJPEG expands into 255 full-size 32-bit components (4 GB).
+    flat = b"P5\n2000 2000\n255\n" + bytes(2000 * 2000)
+    codestream = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-r", "2000"], (".pgm", ".j2k"), flat)
+    write(HERE, "palette-bomb.jp2", jp2_with_palette(codestream, 2000, 2000, 255, [(0,) * 255, (255,) * 255]))
+    # 4×4 code-blocks declared for 6000×6000: OpenJPEG allocates a record per code-block (2.5 GB).
+    blocks = bytearray(tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-r", "10", "-b", "4,4"],
+                                   (".ppm", ".j2k"), ppm(64, 48)))
+    siz = blocks.index(b"\xff\x51")
+    for offset in (4, 8, 20, 24):  # Xsiz, Ysiz, XTsiz, YTsiz
+        blocks[siz + 2 + offset: siz + 6 + offset] = struct.pack(">I", 6000)
+    write(HERE, "codeblock-bomb.j2k", bytes(blocks))
+    # The same, with 64×64 code-blocks in the main header and the 4×4 ones in the tile-part
+    # header, which overrides it: the estimate must read tile-part headers too.
+    cod = blocks.index(b"\xff\x52")
+    cod_segment = bytes(blocks[cod: cod + 2 + struct.unpack(">H", blocks[cod + 2: cod + 4])[0]])
+    main = bytearray(blocks)
+    main[cod + 10: cod + 12] = bytes([4, 4])  # xcb, ycb: 2^(4+2) = 64
+    sot = main.index(b"\xff\x90")
+    psot = struct.unpack(">I", main[sot + 6: sot + 10])[0]
+    main[sot + 6: sot + 10] = struct.pack(">I", psot + len(cod_segment))
+    write(HERE, "tilepart-codeblock-bomb.j2k", bytes(main[:sot + 12] + cod_segment + main[sot + 12:]))
+
+    # Silent wrong pixels, refused: CMYK without the Adobe marker that says how its ink is stored;
+    # three components whose chroma is subsampled vertically only (not YCbCr by opj_decompress's
+    # rule, and not RGB either); YCbCr with 4:1:1 chroma.
+    with open(os.path.join(VALID, "cmyk.jpg"), "rb") as f:
+        write(HERE, "cmyk-no-adobe.jpg", strip_segment(f.read(), 0xEE))
+    write(HERE, "subsampled-rgb.j2k", ycc_codestream(W, H, 1, 2))
+    write(HERE, "ycc411.j2k", ycc_codestream(W * 2, H, 4, 1))
+
     # Refused explicitly: animated WebP (two frames).
     with tempfile.TemporaryDirectory() as folder:
         frames = [os.path.join(folder, f"frame{i}.png") for i in range(2)]
@@ -205,8 +296,12 @@ def malformed():
 def valid_others():
     """Valid files that are unusual: a PNG named .jpg; a CMYK JPEG as Photoshop and Pillow write
     it (Adobe marker, inverted CMYK) with Pillow's own RGB decoding of it as the expected result.
-    The CMYK part needs Pillow (e.g. /work/venv/bin/python) and is skipped with a note otherwise."""
+    The CMYK part needs Pillow and is skipped with a note otherwise."""
     write(VALID, "png-named.jpg", png(2, 8, rgb8))
+    # A valid PNG whose compressed text (zTXt) inflates to 512 MiB from 520 KB: libpng stops
+    # inflating at the 16 MiB chunk limit, drops the text and decodes the image.
+    text = chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(512 << 20), 9))
+    write(VALID, "ztxt-bomb.png", png(2, 8, rgb8, extra=text))
     try:
         from PIL import Image
     except ImportError:
@@ -222,4 +317,5 @@ def valid_others():
 if __name__ == "__main__":
     valid_pngs()
     valid_others()
+    valid_jpeg2000()
     malformed()

@@ -3,8 +3,13 @@ import _CodecShims
 /// JPEG 2000 through OpenJPEG (via `_CodecShims`, which owns the memory streams and our own
 /// validation of the SIZ header before OpenJPEG parses it).
 enum JPEG2000Codec {
-    /// Decodes a J2K codestream (`jp2 == false`) or a JP2 file to 8-bit RGB.
-    /// The area is checked against `maxPixels` and ``PixelLimit/maxJPEG2000Pixels`` before decoding.
+    /// Decodes a J2K codestream (`jp2 == false`) or a JP2 file to 8-bit RGB, as opj_decompress
+    /// does: YCbCr (a JP2 colour box saying sYCC, or three components whose second is
+    /// subsampled) is converted with its formulas after repeating 4:2:2 or 4:2:0 chroma, a palette
+    /// is expanded, and gray is replicated. Other chroma layouts, subsampled components that are
+    /// not YCbCr chroma, CMYK and e-sYCC are refused rather than decoded to wrong colours.
+    /// The area is checked against `maxPixels` and ``PixelLimit/maxJPEG2000Pixels``, and the
+    /// cost estimated from the header against `SHIM_J2K_MAX_DECODE_BYTES`, before decoding.
     static func decode(_ bytes: [UInt8], jp2: Bool, maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var width: UInt32 = 0

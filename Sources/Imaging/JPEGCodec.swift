@@ -3,8 +3,9 @@ import _CodecShims
 /// JPEG through libjpeg-turbo (via `_CodecShims`, which owns the setjmp error handling).
 enum JPEGCodec {
     /// Decodes baseline or progressive JPEG (gray, YCbCr, RGB, CMYK, YCCK) to 8-bit RGB with
-    /// djpeg's defaults. Corrupt-data warnings, more than `SHIM_JPEG_MAX_SCANS` scans, and sizes
-    /// over `maxPixels` are errors.
+    /// djpeg's defaults and djpeg's CMYK-to-RGB formula. Corrupt-data warnings, more than
+    /// `SHIM_JPEG_MAX_SCANS` scans, sizes over `maxPixels`, and CMYK or YCCK without an Adobe
+    /// marker (whose ink convention is unknown) are errors.
     static func decode(_ bytes: [UInt8], maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { data in
             var width: UInt32 = 0

@@ -1,6 +1,7 @@
 #include "CodecShims.h"
 #include "common.h"
 
+#include <math.h>
 #include <openjpeg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +141,23 @@ static uint32_t big32(const uint8_t *p) {
 
 static uint16_t big16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 
-// Finds the contiguous codestream box ('jp2c') among the top-level JP2 boxes.
-static int find_codestream(const uint8_t *data, size_t size, size_t *start, char *message, size_t capacity) {
+// Reads the palette box ('pclr') inside the JP2 header box, if any, and reports its number of
+// columns: OpenJPEG expands each palette column into a full-size 32-bit component.
+static void read_palette(const uint8_t *box, size_t size, unsigned *columns) {
+    size_t offset = 0;
+    while (offset + 8 <= size) {
+        uint64_t length = big32(box + offset);
+        if (length == 0) length = size - offset;
+        if (length < 8 || length > size - offset) return;
+        if (memcmp(box + offset + 4, "pclr", 4) == 0 && length >= 8 + 3) *columns = box[offset + 8 + 2];
+        offset += (size_t)length;
+    }
+}
+
+// Finds the contiguous codestream box ('jp2c') among the top-level JP2 boxes, and the number of
+// palette columns declared in the header box ('jp2h'; 0 without a palette).
+static int find_codestream(const uint8_t *data, size_t size, size_t *start, unsigned *palette_columns,
+                           char *message, size_t capacity) {
     size_t offset = 0;
     while (offset + 8 <= size) {
         uint64_t length = big32(data + offset);
@@ -163,14 +179,26 @@ static int find_codestream(const uint8_t *data, size_t size, size_t *start, char
             return 1;
         }
         if (length > size - offset) break;
+        if (memcmp(data + offset + 4, "jp2h", 4) == 0) {
+            read_palette(data + offset + header, (size_t)length - header, palette_columns);
+        }
         offset += (size_t)length;
     }
     shim_set_message(message, capacity, "truncated JP2: no codestream box (jp2c) in %zu bytes", size);
     return 0;
 }
 
+// What the main header says about the decoded size: the image, the largest tile (no larger than
+// the image), the number of tiles and of components.
+typedef struct {
+    uint64_t area;
+    uint32_t tile_width, tile_height;
+    uint64_t tiles;
+    unsigned components;
+} Geometry;
+
 // Checks the SIZ marker segment that must follow SOC (ISO/IEC 15444-1 A.5.1).
-static int validate_siz(const uint8_t *data, size_t size, char *message, size_t capacity) {
+static int validate_siz(const uint8_t *data, size_t size, Geometry *geometry, char *message, size_t capacity) {
     if (size < 4 + 38 || big16(data) != 0xFF4F || big16(data + 2) != 0xFF51) {
         shim_set_message(message, capacity, "truncated or invalid codestream: no SOC and SIZ markers");
         return 0;
@@ -215,12 +243,131 @@ static int validate_siz(const uint8_t *data, size_t size, char *message, size_t 
             return 0;
         }
     }
+    // The first component sets the output size; subsampled, it would not fill the reference grid.
+    if (siz[38 + 1] != 1 || siz[38 + 2] != 1) {
+        shim_set_message(message, capacity, "the first component is subsampled %u×%u (only full-resolution "
+                         "luma or red is supported); convert the file to PNG first", siz[38 + 1], siz[38 + 2]);
+        return 0;
+    }
+    geometry->area = ((uint64_t)xsiz - xosiz) * ((uint64_t)ysiz - yosiz);
+    geometry->tile_width = xtsiz < xsiz - xosiz ? xtsiz : xsiz - xosiz;
+    geometry->tile_height = ytsiz < ysiz - yosiz ? ytsiz : ysiz - yosiz;
+    geometry->tiles = across * down;
+    geometry->components = components;
     return 1;
+}
+
+// MARK: - Memory estimate
+
+// OpenJPEG sizes its decoding structures from the header: one record per code-block and per
+// precinct band, whatever the data, and a packet-inclusion table of layers × components ×
+// resolutions × precincts. A 2 KB file declaring 4×4 code-blocks, 2×2 precincts or a 255-column
+// palette would cost gigabytes. The worst coding style found in the main header and in every
+// tile-part header is kept, and shim_j2k_reader_read_rgb refuses, before decoding, files whose
+// estimate is over SHIM_J2K_MAX_DECODE_BYTES.
+
+// Bytes per code-block and per precinct band, rounded up from OpenJPEG 2.5's records (a
+// code-block with its default ten segment slots is about 380 bytes, a precinct band with its
+// two tag trees about 300).
+enum { kCodeBlockBytes = 512, kPrecinctBandBytes = 512 };
+
+typedef struct {
+    double structure_bytes;    // code-block and precinct records of one component of one tile
+    double inclusion_entries;  // resolutions × precincts of the largest resolution
+    unsigned layers;
+} CodingCost;
+
+// Reads SPcod/SPcoc (levels, code-block size, style, transform, precinct sizes) at `p`, with
+// `end` the end of the segment, and counts the records it makes OpenJPEG allocate for the
+// largest tile of `geometry`, by resolution: each resolution r of L levels is the tile reduced
+// 2^(L - r) times, cut into precincts of 2^PP; each of its bands (one at r = 0, three above,
+// each half the resolution across) is cut into code-blocks no larger than the precinct's share
+// of the band, 2^(PP - 1) for r > 0. Every count is rounded up by one row and one column for
+// edges and odd origins.
+static void add_coding_style(const uint8_t *p, const uint8_t *end, int custom_precincts,
+                             const Geometry *geometry, CodingCost *cost) {
+    if (end - p < 5) return;
+    const unsigned levels = p[0] > 32 ? 32 : p[0];
+    const int xcb = (p[1] & 0xF) + 2, ycb = (p[2] & 0xF) + 2;
+    double structures = 0, largest_precincts = 0;
+    for (unsigned r = 0; r <= levels; r++) {
+        int ppx = 15, ppy = 15;
+        if (custom_precincts && p + 5 + r < end) {
+            ppx = p[5 + r] & 0xF;
+            ppy = p[5 + r] >> 4;
+        }
+        const double width = ceil(ldexp(geometry->tile_width, -(int)(levels - r))) + 1;
+        const double height = ceil(ldexp(geometry->tile_height, -(int)(levels - r))) + 1;
+        const double precincts = (width / ldexp(1, ppx) + 1) * (height / ldexp(1, ppy) + 1);
+        const int bands = r > 0 ? 3 : 1;
+        const double band_width = r > 0 ? width / 2 + 1 : width, band_height = r > 0 ? height / 2 + 1 : height;
+        const int bx = r > 0 && ppx > 0 ? ppx - 1 : ppx, by = r > 0 && ppy > 0 ? ppy - 1 : ppy;
+        const int cbx = xcb < bx ? xcb : bx, cby = ycb < by ? ycb : by;
+        // Precinct boundaries fall on code-block boundaries (both are powers of two from 0).
+        const double blocks = (band_width / ldexp(1, cbx) + 1) * (band_height / ldexp(1, cby) + 1);
+        structures += bands * (blocks * kCodeBlockBytes + precincts * kPrecinctBandBytes);
+        if (precincts > largest_precincts) largest_precincts = precincts;
+    }
+    if (structures > cost->structure_bytes) cost->structure_bytes = structures;
+    const double entries = (double)(levels + 1) * largest_precincts;
+    if (entries > cost->inclusion_entries) cost->inclusion_entries = entries;
+}
+
+// Walks the main header and each tile-part header (SOT to SOD, then Psot bytes on), reading
+// every COD and COC. Malformed or truncated marker streams end the walk: OpenJPEG reports them.
+static void scan_coding_styles(const uint8_t *data, size_t size, const Geometry *geometry, CodingCost *cost) {
+    size_t offset = 2;
+    size_t tile_part = 0;
+    int in_tile = 0;
+    while (offset + 4 <= size) {
+        const uint16_t marker = big16(data + offset);
+        if (marker == 0xFFD9) return;
+        if (marker == 0xFF93) {
+            if (!in_tile) return;
+            const uint32_t psot = big32(data + tile_part + 6);
+            if (psot == 0 || psot > size - tile_part) return;
+            offset = tile_part + psot;
+            in_tile = 0;
+            continue;
+        }
+        const uint16_t length = big16(data + offset + 2);
+        if (length < 2 || (size_t)length > size - offset - 2) return;
+        const uint8_t *segment = data + offset + 4, *end = data + offset + 2 + length;
+        if (marker == 0xFF90) {
+            if (length < 10) return;
+            tile_part = offset;
+            in_tile = 1;
+        } else if (marker == 0xFF52 && length >= 12) {
+            const unsigned layers = big16(segment + 2);
+            if (layers > cost->layers) cost->layers = layers;
+            add_coding_style(segment + 5, end, segment[0] & 1, geometry, cost);
+        } else if (marker == 0xFF53 && length >= 9) {
+            // Ccoc is one byte while there are fewer than 257 components (at most 4 here).
+            add_coding_style(segment + 2, end, segment[1] & 1, geometry, cost);
+        }
+        offset += 2 + (size_t)length;
+    }
+}
+
+// The estimated peak of decoding: the coding structures, the inclusion table, one tile's
+// buffers when there are several tiles, the decoded components (palette output and input side by
+// side while OpenJPEG expands a palette) and the caller's 8-bit RGB.
+static double estimate_decode_bytes(const Geometry *geometry, const CodingCost *cost, unsigned palette_columns) {
+    const double area = (double)geometry->area, components = geometry->components;
+    const double channels = components + palette_columns;
+    double bytes = components * cost->structure_bytes;
+    bytes += 2.0 * ((double)cost->layers + 1) * components * cost->inclusion_entries;
+    if (geometry->tiles > 1) bytes += 4.0 * geometry->tile_width * (double)geometry->tile_height * components;
+    bytes += 4.0 * area * channels + 3.0 * area;
+    return bytes;
 }
 
 // MARK: - Decoding
 
 struct ShimJ2KReader {
+    Geometry geometry;
+    CodingCost cost;
+    double estimate;
     Source source;
     opj_stream_t *stream;
     opj_codec_t *codec;
@@ -233,14 +380,26 @@ ShimJ2KReader *shim_j2k_reader_open(const uint8_t *data, size_t size, int jp2,
                                     char *message, size_t capacity) {
     if (message && capacity) message[0] = '\0';
     size_t start = 0;
-    if (jp2 && !find_codestream(data, size, &start, message, capacity)) return NULL;
-    if (!validate_siz(data + start, size - start, message, capacity)) return NULL;
+    unsigned palette_columns = 0;
+    if (jp2 && !find_codestream(data, size, &start, &palette_columns, message, capacity)) return NULL;
+    Geometry geometry;
+    if (!validate_siz(data + start, size - start, &geometry, message, capacity)) return NULL;
+    if (palette_columns > SHIM_J2K_MAX_CHANNELS) {
+        shim_set_message(message, capacity, "JP2 palette with %u columns (at most %d are supported: "
+                         "RGB and alpha); convert the file to PNG first", palette_columns, SHIM_J2K_MAX_CHANNELS);
+        return NULL;
+    }
+    CodingCost cost = {0};
+    scan_coding_styles(data + start, size - start, &geometry, &cost);
 
     ShimJ2KReader *reader = calloc(1, sizeof *reader);
     if (reader == NULL) {
         shim_set_message(message, capacity, "out of memory");
         return NULL;
     }
+    reader->geometry = geometry;
+    reader->cost = cost;
+    reader->estimate = estimate_decode_bytes(&geometry, &cost, palette_columns);
     reader->source = (Source){.data = data, .size = size};
     reader->sink = (MessageSink){.text = message, .capacity = capacity};
     reader->codec = opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
@@ -281,16 +440,94 @@ static inline uint8_t to_8_bits(int32_t value, uint32_t precision, int is_signed
     return (uint8_t)(((int64_t)value * 510 + maximum) / (2 * (int64_t)maximum));
 }
 
+// Whether the three first components are YCbCr, decided as opj_decompress does: the file says
+// sYCC, or there are exactly three components of which the second is horizontally subsampled.
+static int is_ycc(const opj_image_t *image) {
+    if (image->numcomps < 3) return 0;
+    if (image->color_space == OPJ_CLRSPC_SYCC) return 1;
+    return image->numcomps == 3 && image->comps[0].dx == image->comps[0].dy && image->comps[1].dx != 1;
+}
+
+// Refuses what would otherwise decode to wrong pixels: YCbCr whose chroma is not 4:4:4, 4:2:2 or
+// 4:2:0 or whose components differ in depth or signedness, and RGB whose components are not all
+// at full resolution. Depths may differ between R, G and B: each is scaled to 8 bits on its own.
+static int check_layout(const opj_image_t *image, int ycc, char *message, size_t capacity) {
+    const opj_image_comp_t *c = image->comps;
+    if (image->numcomps < 3) return 1;
+    if (ycc) {
+        const int same = c[1].dx == c[2].dx && c[1].dy == c[2].dy;
+        const int supported = (c[1].dx == 1 && c[1].dy == 1) || (c[1].dx == 2 && c[1].dy == 1) ||
+                              (c[1].dx == 2 && c[1].dy == 2);
+        if (!same || !supported) {
+            shim_set_message(message, capacity, "YCbCr JPEG 2000 with chroma sampled %u×%u and %u×%u "
+                             "(4:4:4, 4:2:2 and 4:2:0 are supported); convert the file to PNG first",
+                             c[1].dx, c[1].dy, c[2].dx, c[2].dy);
+            return 0;
+        }
+        for (unsigned i = 1; i < 3; i++) {
+            if (c[i].prec != c[0].prec || c[i].sgnd || c[0].sgnd) {
+                shim_set_message(message, capacity, "YCbCr JPEG 2000 whose components have depths %u, %u, %u "
+                                 "(signed: %u, %u, %u) is not supported; convert the file to PNG first",
+                                 c[0].prec, c[1].prec, c[2].prec, c[0].sgnd, c[1].sgnd, c[2].sgnd);
+                return 0;
+            }
+        }
+        return 1;
+    }
+    for (unsigned i = 1; i < 3; i++) {
+        if (c[i].dx != 1 || c[i].dy != 1) {
+            shim_set_message(message, capacity, "JPEG 2000 component %u is subsampled %u×%u but the file does not "
+                             "say YCbCr, so its colours are unknown; convert the file to PNG first", i, c[i].dx, c[i].dy);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+// The sample of `component` covering reference-grid column `x` (absolute) and row `y`: the
+// component's sample grid starts at ceil(x0 / dx), so the index is floor(x / dx) - ceil(x0 / dx),
+// clamped. With an even image origin this is opj_decompress's pairing of luma and chroma; with an
+// odd origin, opj_decompress gives the first column or row a zero chroma, and this repeats the
+// nearest chroma sample instead.
+static inline int32_t sample_at(const opj_image_comp_t *component, uint32_t x, uint32_t y) {
+    int64_t cx = (int64_t)(x / component->dx) - (int64_t)component->x0;
+    int64_t cy = (int64_t)(y / component->dy) - (int64_t)component->y0;
+    if (cx < 0) cx = 0;
+    if (cy < 0) cy = 0;
+    if (cx >= component->w) cx = component->w - 1;
+    if (cy >= component->h) cy = component->h - 1;
+    return component->data[(size_t)cy * component->w + (size_t)cx];
+}
+
 int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message, size_t capacity) {
     if (message && capacity) message[0] = '\0';
     reader->sink = (MessageSink){.text = message, .capacity = capacity};
+    // Checked here rather than when the header is read, so that a huge declared size is first
+    // refused by the caller's pixel cap, with the size in the message.
+    if (reader->estimate > (double)SHIM_J2K_MAX_DECODE_BYTES) {
+        shim_set_message(message, capacity, "decoding would need about %.0f MiB (%llu pixels, %u components, "
+                         "%.1f bytes of coding records per sample, %u layers), over the limit of %.0f MiB; "
+                         "re-encode the image with larger code-blocks and precincts",
+                         reader->estimate / 1048576.0, (unsigned long long)reader->geometry.area,
+                         reader->geometry.components,
+                         reader->cost.structure_bytes / ((double)reader->geometry.tile_width * reader->geometry.tile_height),
+                         reader->cost.layers,
+                         (double)SHIM_J2K_MAX_DECODE_BYTES / 1048576.0);
+        return SHIM_FAILED;
+    }
     opj_image_t *image = reader->image;
     if (!opj_decode(reader->codec, reader->stream, image) || !opj_end_decompress(reader->codec, reader->stream)) {
         if (message && capacity && message[0] == '\0') shim_set_message(message, capacity, "cannot decode the image");
         return SHIM_FAILED;
     }
-    if (image->color_space == OPJ_CLRSPC_CMYK) {
-        shim_set_message(message, capacity, "CMYK JPEG 2000 is not supported");
+    if (image->color_space == OPJ_CLRSPC_CMYK || image->color_space == OPJ_CLRSPC_EYCC) {
+        shim_set_message(message, capacity, "%s JPEG 2000 is not supported; convert the file to PNG first",
+                         image->color_space == OPJ_CLRSPC_CMYK ? "CMYK" : "e-sYCC");
+        return SHIM_FAILED;
+    }
+    if (image->numcomps < 1 || image->numcomps > SHIM_J2K_MAX_CHANNELS) {
+        shim_set_message(message, capacity, "%u decoded components (1 to %d are supported)",
+                         image->numcomps, SHIM_J2K_MAX_CHANNELS);
         return SHIM_FAILED;
     }
     const uint32_t width = image->x1 - image->x0, height = image->y1 - image->y0;
@@ -304,35 +541,48 @@ int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message,
             return SHIM_FAILED;
         }
     }
-    const int sycc = channels == 3 && image->color_space == OPJ_CLRSPC_SYCC;
+    if (image->comps[0].dx != 1 || image->comps[0].dy != 1 || image->comps[0].w != width ||
+        image->comps[0].h != height) {
+        shim_set_message(message, capacity, "the first component is %u×%u, sampled %u×%u, in a %u×%u image; "
+                         "convert the file to PNG first", image->comps[0].w, image->comps[0].h,
+                         image->comps[0].dx, image->comps[0].dy, width, height);
+        return SHIM_FAILED;
+    }
+    const int ycc = is_ycc(image);
+    if (!check_layout(image, ycc, message, capacity)) return SHIM_FAILED;
+    const uint32_t luma_precision = image->comps[0].prec;
+    // YCbCr to RGB with opj_decompress's sYCC inverse (its color.c, after IEC 61966-2-1 Amd. 1):
+    // chroma centred on 2^(p-1), each product truncated toward zero, then clamped to
+    // 0…2^p - 1 in the luma's depth p.
+    const int32_t offset = 1 << (luma_precision - 1);
+    const int32_t top = (int32_t)((1u << luma_precision) - 1);
     for (uint32_t y = 0; y < height; y++) {
         uint8_t *out = rgb + (size_t)y * width * 3;
+        const uint32_t gy = image->y0 + y;
         for (uint32_t x = 0; x < width; x++) {
-            int32_t samples[3];
-            for (uint32_t c = 0; c < channels; c++) {
-                const opj_image_comp_t *component = &image->comps[c];
-                uint32_t cx = x / component->dx, cy = y / component->dy;
-                if (cx >= component->w) cx = component->w - 1;
-                if (cy >= component->h) cy = component->h - 1;
-                samples[c] = component->data[(size_t)cy * component->w + cx];
-            }
-            if (sycc) {
-                // opj_decompress's sYCC → RGB (color.c): truncating float products, clamped.
-                const opj_image_comp_t *luma = &image->comps[0];
-                const int32_t offset = luma->sgnd ? 0 : 1 << (luma->prec - 1);
-                const int32_t top = (int32_t)((1u << luma->prec) - 1);
-                const int32_t yy = samples[0], cb = samples[1] - offset, cr = samples[2] - offset;
-                int32_t r = yy + (int32_t)(1.402f * (float)cr);
-                int32_t g = yy - (int32_t)(0.344f * (float)cb + 0.714f * (float)cr);
-                int32_t b = yy + (int32_t)(1.772f * (float)cb);
-                samples[0] = r < 0 ? 0 : r > top ? top : r;
-                samples[1] = g < 0 ? 0 : g > top ? top : g;
-                samples[2] = b < 0 ? 0 : b > top ? top : b;
-            }
-            for (uint32_t c = 0; c < 3; c++) {
-                const uint32_t source = channels == 3 ? c : 0;
-                const opj_image_comp_t *component = &image->comps[source];
-                out[3 * x + c] = to_8_bits(samples[source], component->prec, sycc ? 0 : (int)component->sgnd);
+            const uint32_t gx = image->x0 + x;
+            if (channels == 1) {
+                const opj_image_comp_t *gray = &image->comps[0];
+                out[3 * x] = out[3 * x + 1] = out[3 * x + 2] =
+                    to_8_bits(sample_at(gray, gx, gy), gray->prec, (int)gray->sgnd);
+            } else if (ycc) {
+                const int32_t luma = sample_at(&image->comps[0], gx, gy);
+                const int32_t cb = sample_at(&image->comps[1], gx, gy) - offset;
+                const int32_t cr = sample_at(&image->comps[2], gx, gy) - offset;
+                int32_t rgb_value[3] = {
+                    luma + (int32_t)(1.402 * (double)cr),
+                    luma - (int32_t)(0.344 * (double)cb + 0.714 * (double)cr),
+                    luma + (int32_t)(1.772 * (double)cb),
+                };
+                for (int c = 0; c < 3; c++) {
+                    const int32_t v = rgb_value[c] < 0 ? 0 : rgb_value[c] > top ? top : rgb_value[c];
+                    out[3 * x + c] = to_8_bits(v, luma_precision, 0);
+                }
+            } else {
+                for (int c = 0; c < 3; c++) {
+                    const opj_image_comp_t *component = &image->comps[c];
+                    out[3 * x + c] = to_8_bits(sample_at(component, gx, gy), component->prec, (int)component->sgnd);
+                }
             }
         }
     }

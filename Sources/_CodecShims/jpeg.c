@@ -20,6 +20,13 @@ typedef struct {
 
 static void fail_with_library_message(j_common_ptr cinfo) {
     ErrorManager *errors = (ErrorManager *)cinfo->err;
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+        // libjpeg asks for a temporary file when its buffers would pass max_memory_to_use.
+        shim_set_message(errors->message, errors->capacity, "decoding would need more than %ld MiB of coefficient "
+                         "buffers (a progressive or multi-scan file this large); refused",
+                         SHIM_JPEG_MAX_MEMORY >> 20);
+        longjmp(errors->jump, 1);
+    }
     char text[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, text);
     shim_set_message(errors->message, errors->capacity, "%s", text);
@@ -89,6 +96,14 @@ ShimJPEGReader *shim_jpeg_reader_open(const uint8_t *data, size_t size,
         shim_jpeg_reader_close(reader);
         return NULL;
     }
+    // Four components without Adobe's APP14 marker may be CMYK stored either way round (0 = no ink
+    // or 0 = full ink); guessing wrong turns the picture nearly black, so such files are refused.
+    if (reader->cinfo.num_components == 4 && !reader->cinfo.saw_Adobe_marker) {
+        shim_set_message(message, capacity, "CMYK JPEG without an Adobe marker: the ink convention is unknown; "
+                         "convert it to RGB first");
+        shim_jpeg_reader_close(reader);
+        return NULL;
+    }
     *width = reader->cinfo.image_width;
     *height = reader->cinfo.image_height;
     *components = reader->cinfo.num_components;
@@ -131,16 +146,15 @@ int shim_jpeg_reader_read_rgb(ShimJPEGReader *reader, uint8_t *rgb, char *messag
             shim_set_message(message, capacity, "out of memory for a CMYK row");
             return SHIM_FAILED;
         }
-        // Adobe applications write CMYK inverted (0 = full ink); then 255 - value is the ink.
-        const int inverted = cinfo->saw_Adobe_marker;
+        // Files with an Adobe marker (the only CMYK files opened) store CMYK inverted, 255 - ink, so
+        // R = C'K' / 255 with C' and K' as stored; djpeg's CMYK-to-RGB output uses the same formula.
         while (cinfo->output_scanline < cinfo->output_height) {
             uint8_t *out = rgb + (size_t)cinfo->output_scanline * width * 3;
             JSAMPROW row = reader->cmyk_row;
             jpeg_read_scanlines(cinfo, &row, 1);
             for (size_t x = 0; x < width; x++) {
                 const uint8_t *p = reader->cmyk_row + 4 * x;
-                unsigned k = inverted ? p[3] : 255u - p[3];
-                for (int c = 0; c < 3; c++) out[3 * x + c] = multiply_255(inverted ? p[c] : 255u - p[c], k);
+                for (int c = 0; c < 3; c++) out[3 * x + c] = multiply_255(p[c], p[3]);
             }
         }
     }

@@ -67,6 +67,36 @@ static void read_from_memory(png_structp png, png_bytep out, size_t count) {
 
 // MARK: - Decoding
 
+static uint32_t big32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+// libpng allocates a chunk's buffer from its declared length before reading the data, so a
+// 44-byte file declaring a 2 GB text chunk costs 2 GB. No chunk can be longer than the bytes that
+// remain in the file: check every length up to IEND before libpng sees the data. A file that
+// simply stops at a chunk boundary is left to libpng, which reports it as truncated.
+static int check_chunk_lengths(const uint8_t *data, size_t size, char *message, size_t capacity) {
+    size_t offset = 8;
+    while (size - offset >= 8) {
+        const uint32_t length = big32(data + offset);
+        char name[5];
+        for (int i = 0; i < 4; i++) {
+            const uint8_t c = data[offset + 4 + i];
+            name[i] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+        }
+        name[4] = '\0';
+        const size_t remaining = size - offset - 8;
+        if ((uint64_t)length + 4 > remaining) {
+            shim_set_message(message, capacity, "truncated PNG: the %s chunk at byte %zu declares %u bytes and a "
+                             "4-byte CRC, but only %zu bytes follow its header", name, offset, length, remaining);
+            return 0;
+        }
+        if (memcmp(data + offset + 4, "IEND", 4) == 0) return 1;
+        offset += 12 + (size_t)length;
+    }
+    return 1;
+}
+
 ShimPNGReader *shim_png_reader_open(const uint8_t *data, size_t size,
                                     uint32_t *width, uint32_t *height,
                                     char *message, size_t capacity) {
@@ -74,6 +104,7 @@ ShimPNGReader *shim_png_reader_open(const uint8_t *data, size_t size,
         shim_set_message(message, capacity, "not a PNG signature");
         return NULL;
     }
+    if (!check_chunk_lengths(data, size, message, capacity)) return NULL;
     struct ShimPNGReader *reader = calloc(1, sizeof *reader);
     if (reader == NULL) {
         shim_set_message(message, capacity, "out of memory");

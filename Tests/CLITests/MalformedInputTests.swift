@@ -13,7 +13,46 @@ final class MalformedInputTests: XCTestCase {
         "truncated.jp2": "jpeg2000 decode", "huge.png": "60000×60000", "huge.jpg": "60000×60000",
         "huge.j2k": "60000×60000", "huge-tiles.j2k": "tiles", "huge.webp": "16383×16383",
         "scan-bomb.jpg": "more than 500 scans", "animated.webp": "animated WebP",
+        "text-bomb.png": "the tEXt chunk at byte 33 declares 2147483647 bytes", "palette-bomb.jp2": "palette with 255 columns",
+        "codeblock-bomb.j2k": "decoding would need about", "tilepart-codeblock-bomb.j2k": "decoding would need about", "cmyk-no-adobe.jpg": "CMYK JPEG without an Adobe marker",
+        "subsampled-rgb.j2k": "does not say YCbCr", "ycc411.j2k": "chroma sampled 4×1",
     ]
+
+    /// Each memory bomb and the bound that PixelLimit's documentation states for its format, in
+    /// MB; decoding may also hold the file itself and the process's fixed footprint. Without the
+    /// header checks the first four peaked at 2.1 GB, 4 GB, 2.6 GB and 2.6 GB.
+    static let bombs: [(file: String, boundMB: Int)] = [
+        ("text-bomb.png", 320), ("palette-bomb.jp2", 1074), ("codeblock-bomb.j2k", 1074), ("tilepart-codeblock-bomb.j2k", 1074),
+        ("huge.png", 320), ("huge.jpg", 1100), ("huge.j2k", 1074), ("huge-tiles.j2k", 1074),
+        ("huge.webp", 800), ("scan-bomb.jpg", 1100),
+    ]
+
+    /// The process's own footprint, allowed on top of a format's bound.
+    static let footprintMB = 64
+
+    func testMemoryBombsAreRefusedWithinTheStatedBound() throws {
+        let folder = "\(SanitizeProcess.root)/Fixtures/malformed"
+        for (file, boundMB) in Self.bombs {
+            let path = "\(folder)/\(file)"
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            let result = try SanitizeProcess.runMeasuringMemory(["compress", path, "--codec", "jpeg", "--quality", "50"])
+            XCTAssertEqual(result.status, 1, "\(file): exit status (stderr: \(result.stderr))")
+            XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), "\(file): \(result.stderr)")
+            let peakMB = Double(result.peakBytes) / 1e6
+            let limitMB = Double(boundMB + Self.footprintMB) + Double(size) / 1e6
+            XCTAssertLessThan(peakMB, limitMB, "\(file) (\(size) bytes) peaked at \(peakMB) MB; its bound is \(limitMB) MB")
+        }
+    }
+
+    /// A valid PNG whose compressed text inflates to 512 MiB decodes (the text is dropped at
+    /// libpng's 16 MiB chunk limit) within the PNG bound.
+    func testACompressedTextBombDecodesWithinThePNGBound() throws {
+        let path = "\(SanitizeProcess.root)/Fixtures/malformed/valid/ztxt-bomb.png"
+        let result = try SanitizeProcess.runMeasuringMemory(["compress", path, "--codec", "jpeg", "--quality", "50"])
+        XCTAssertEqual(result.status, 0, "stderr: \(result.stderr)")
+        let peakMB = Double(result.peakBytes) / 1e6
+        XCTAssertLessThan(peakMB, Double(320 + Self.footprintMB + 1), "ztxt-bomb.png peaked at \(peakMB) MB")
+    }
 
     func testEveryMalformedFileFailsCleanlyAndLeavesNoOutput() throws {
         let folder = "\(SanitizeProcess.root)/Fixtures/malformed"

@@ -88,3 +88,50 @@ enum SanitizeProcess {
         return path
     }
 }
+
+extension SanitizeProcess {
+    /// The outcome of ``runMeasuringMemory(_:timeout:)``: the exit status, the standard error and
+    /// the child's peak resident set size.
+    struct MeasuredResult {
+        var status: Int32
+        var stderr: String
+        /// The child's peak resident set size in bytes (`ru_maxrss` from `wait4`).
+        var peakBytes: Int
+    }
+
+    /// Runs `sanitize arguments` with `posix_spawn` and reaps it with `wait4`, whose resource usage
+    /// is that child's alone (Foundation's `Process` reaps its children itself, which hides it).
+    /// Standard output is discarded; the child is killed and the call throws after `timeout` s.
+    static func runMeasuringMemory(_ arguments: [String], timeout: TimeInterval = 60) throws -> MeasuredResult {
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let errPath = scratch + "/stderr"
+        let executable = try executable().path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot start \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        let deadline = Date().addingTimeInterval(timeout)
+        while wait4(pid, &status, WNOHANG, &usage) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = wait4(pid, &status, 0, &usage)
+                throw Failure(description: "sanitize \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            }
+            usleep(10_000)
+        }
+        // WIFEXITED and WEXITSTATUS are macros that Swift does not import.
+        let exited = status & 0x7F == 0
+        return MeasuredResult(status: exited ? (status >> 8) & 0xFF : -(status & 0x7F),
+                              stderr: try String(contentsOfFile: errPath, encoding: .utf8),
+                              peakBytes: Int(usage.ru_maxrss) * 1024)
+    }
+}

@@ -12,7 +12,7 @@ final class MalformedTests: XCTestCase {
         ("random.png", "not a PNG, JPEG, WebP or JPEG 2000 file"),
         ("text.jpg", "not a PNG, JPEG, WebP or JPEG 2000 file"),
         ("signature-only.png", "png read header: truncated PNG"),
-        ("truncated.png", "png decode: truncated PNG"),
+        ("truncated.png", "png read header: truncated PNG: the IDAT chunk at byte 33 declares 451 bytes"),
         ("bad-crc.png", "CRC error"),
         ("truncated.jpg", "Premature end of JPEG file"),
         ("truncated-header.jpg", "jpeg read header"),
@@ -27,6 +27,16 @@ final class MalformedTests: XCTestCase {
         ("huge.webp", "declared size 16383×16383 (268402689 pixels) exceeds the limit of 100000000 pixels"),
         ("scan-bomb.jpg", "progressive JPEG with more than 500 scans"),
         ("animated.webp", "animated WebP (13×11) is not supported"),
+        ("text-bomb.png", "png read header: truncated PNG: the tEXt chunk at byte 33 declares 2147483647 bytes "
+            + "and a 4-byte CRC, but only 3 bytes follow its header"),
+        ("palette-bomb.jp2", "jpeg2000 read header: JP2 palette with 255 columns (at most 4 are supported: RGB and alpha)"),
+        ("codeblock-bomb.j2k", "jpeg2000 decode: decoding would need about 3829 MiB (36000000 pixels, 3 components, "
+            + "32.2 bytes of coding records per sample, 1 layers), over the limit of 1024 MiB"),
+        ("tilepart-codeblock-bomb.j2k", "jpeg2000 decode: decoding would need about 3829 MiB"),
+        ("cmyk-no-adobe.jpg", "jpeg read header: CMYK JPEG without an Adobe marker: the ink convention is unknown; "
+            + "convert it to RGB first"),
+        ("subsampled-rgb.j2k", "jpeg2000 decode: JPEG 2000 component 1 is subsampled 1×2 but the file does not say YCbCr"),
+        ("ycc411.j2k", "jpeg2000 decode: YCbCr JPEG 2000 with chroma sampled 4×1 and 4×1 (4:4:4, 4:2:2 and 4:2:0 are supported)"),
     ]
 
     func testEveryMalformedFileIsRefusedByNameWithItsReason() throws {
@@ -75,9 +85,58 @@ final class MalformedTests: XCTestCase {
         assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "png-named.jpg")
     }
 
-    func testCMYKJPEGConvertsLikePillow() throws {
-        let image = try ImageFile.read(TestFiles.valid("cmyk.jpg"))
-        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("cmyk.expected.png")), "Adobe CMYK JPEG")
+    func testACompressedTextBombDecodesAndItsTextIsDropped() throws {
+        let image = try ImageFile.read(TestFiles.valid("ztxt-bomb.png"))
+        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("rgb8.png")), "ztxt-bomb.png")
+    }
+
+    func testCMYKJPEGConvertsLikePillowAndDjpeg() throws {
+        let path = TestFiles.valid("cmyk.jpg")
+        let image = try ImageFile.read(path)
+        assertPixelsEqual(image, try ImageFile.read(TestFiles.valid("cmyk.expected.png")), "Adobe CMYK JPEG vs Pillow")
+        let reference = try ExternalTools.parsePNM([UInt8](try ExternalTools.run("djpeg", ["-pnm", path])))
+        assertPixelsEqual(image, reference, "Adobe CMYK JPEG vs djpeg")
+    }
+
+    /// YCbCr with 4:2:0, 4:2:2 and 4:4:4 chroma (a J2K codestream that only opj_decompress's
+    /// rule calls YCbCr, and JP2 files whose colour box says sYCC) and a palette JP2 decode to
+    /// exactly opj_decompress's pixels. Decoded as if it were RGB, the red channel would be the
+    /// raw luma, which is checked against too.
+    func testYCbCrAndPaletteJPEG2000DecodeLikeOpjDecompress() throws {
+        let directory = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["ycc420.j2k", "ycc422.jp2", "sycc444.jp2", "palette.jp2"] {
+            let path = TestFiles.valid(name)
+            let decoded = "\(directory)/\(name).ppm"
+            try ExternalTools.run("opj_decompress", ["-quiet", "-i", path, "-o", decoded])
+            let reference = try ExternalTools.parsePNM(try ExternalTools.read(decoded))
+            let image = try ImageFile.read(path)
+            assertPixelsEqual(image, reference, "\(name) vs opj_decompress")
+            if name != "palette.jp2" {
+                let red = stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }
+                let same = zip(red, try lumaPlane(name, image.pixelCount)).filter { $0 == $1 }.count
+                XCTAssertLessThan(same, image.pixelCount / 4, "\(name): \(same) red samples equal the raw luma")
+            }
+        }
+    }
+
+    /// The luma plane of a YCbCr fixture, as generate.py writes it.
+    private func lumaPlane(_ name: String, _ count: Int) throws -> [UInt8] {
+        let (width, height) = name == "sycc444.jp2" ? (13, 11) : (47, 39)
+        XCTAssertEqual(width * height, count, name)
+        return (0 ..< height).flatMap { y in (0 ..< width).map { x in UInt8(16 + 200 * (x + y) / (width + height)) } }
+    }
+
+    /// The header estimate refuses bombs, not ordinary files: 4×4 code-blocks on a small image
+    /// decode, and equal opj_decompress.
+    func testSmallCodeBlocksOnASmallImageDecode() throws {
+        let directory = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = "\(directory)/texture.ppm", path = "\(directory)/blocks.j2k", decoded = "\(directory)/blocks.ppm"
+        try ExternalTools.write(ExternalTools.ppm(TestFiles.texture(width: 300, height: 200)), source)
+        try ExternalTools.run("opj_compress", ["-i", source, "-o", path, "-r", "10", "-b", "4,4"])
+        try ExternalTools.run("opj_decompress", ["-quiet", "-i", path, "-o", decoded])
+        assertPixelsEqual(try ImageFile.read(path), try ExternalTools.parsePNM(try ExternalTools.read(decoded)), "4×4 code-blocks")
     }
 
     func testSniffingRecognisesEachSignatureAndNothingElse() {

@@ -47,16 +47,17 @@ typedef struct ShimJPEGReader ShimJPEGReader;
 
 /// Reads the JPEG header (up to the first scan) and reports the size and the number of
 /// components (1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK). Returns NULL on failure (message filled).
-/// Any libjpeg warning, such as "Premature end of JPEG file", is treated as an error.
+/// Any libjpeg warning, such as "Premature end of JPEG file", is treated as an error. Four
+/// components without an Adobe APP14 marker are refused: whether such CMYK is inverted is unknown.
 ShimJPEGReader *shim_jpeg_reader_open(const uint8_t *data, size_t size,
                                       uint32_t *width, uint32_t *height, int *components,
                                       char *message, size_t capacity);
 
 /// Decodes into 8-bit RGB (3 * width * height bytes) with libjpeg's defaults (islow IDCT,
-/// fancy upsampling), as djpeg does. Gray is replicated; CMYK and YCCK are converted with
-/// R = (255 - C)(255 - K) / 255 (Adobe files store inverted CMYK). Stops with an error after
-/// SHIM_JPEG_MAX_SCANS progressive scans and when libjpeg would need more than
-/// SHIM_JPEG_MAX_MEMORY bytes.
+/// fancy upsampling), as djpeg does. Gray is replicated; CMYK and YCCK (Adobe files, which
+/// store 255 - ink) are converted as djpeg's RGB output does: R = C'K' / 255 with C', K' as
+/// stored. Stops with an error after SHIM_JPEG_MAX_SCANS progressive scans and when libjpeg
+/// would need more than SHIM_JPEG_MAX_MEMORY bytes for its coefficient buffers.
 int shim_jpeg_reader_read_rgb(ShimJPEGReader *reader, uint8_t *rgb, char *message, size_t capacity);
 
 /// Destroys the reader (NULL is accepted).
@@ -82,19 +83,33 @@ typedef struct ShimJ2KReader ShimJ2KReader;
 /// The most tiles a codestream may declare. OpenJPEG allocates several kilobytes of coding
 /// parameters per tile and component while reading the header, before any pixel.
 #define SHIM_J2K_MAX_TILES 4096
+/// The most components a decoded JPEG 2000 image may have, palette columns included.
+#define SHIM_J2K_MAX_CHANNELS 4
+/// The largest estimated decoding cost accepted: 1 GiB. The estimate counts OpenJPEG's
+/// code-block, precinct and packet-inclusion records (from the COD and COC markers of the main
+/// and tile-part headers), the 32-bit components (palette expansion included) and the 8-bit RGB.
+#define SHIM_J2K_MAX_DECODE_BYTES (1024L * 1024L * 1024L)
 
-/// Validates the SIZ marker ourselves (component count 1–4, depths 1–16, sampling factors,
-/// tile sizes and tile count), then reads the header with OpenJPEG in strict mode.
+/// Validates the SIZ marker ourselves (component count 1–4, depths 1–16, sampling factors with
+/// the first component at full resolution, tile sizes and tile count), refuses JP2 palettes of
+/// more than SHIM_J2K_MAX_CHANNELS columns, estimates the decoding cost from the coding styles
+/// of the main and tile-part headers, then reads the header with OpenJPEG in strict mode.
 /// `jp2` selects the JP2 box format instead of a raw codestream. Reports the image size.
 /// Returns NULL on failure (message filled with our reason or OpenJPEG's messages).
 ShimJ2KReader *shim_j2k_reader_open(const uint8_t *data, size_t size, int jp2,
                                     uint32_t *width, uint32_t *height,
                                     char *message, size_t capacity);
 
-/// Decodes into 8-bit RGB (3 * width * height bytes). Gray (1 or 2 components) is replicated,
-/// a 4th (alpha) component is dropped, sYCC is converted as opj_decompress does, subsampled
-/// components are repeated, signed samples are offset, and other depths are scaled to 0–255 with
-/// rounding. CMYK is refused.
+/// Refuses, before OpenJPEG allocates anything for decoding, a file whose estimated cost exceeds
+/// SHIM_J2K_MAX_DECODE_BYTES. Then decodes into 8-bit RGB (3 * width * height bytes). Gray (1
+/// or 2 components) is replicated, a 4th (alpha) component is dropped, a palette is expanded
+/// (by OpenJPEG), signed samples are offset, and depths other than 8 are scaled to 0–255 with
+/// rounding, each component on its own.
+/// YCbCr, recognised as opj_decompress recognises it (a colour box saying sYCC, or exactly three
+/// components whose second is horizontally subsampled), has its 4:2:2 or 4:2:0 chroma repeated
+/// over each 2×1 or 2×2 block and is converted with opj_decompress's sYCC formulas. Refused rather
+/// than decoded to wrong colours: other chroma sampling, YCbCr of unequal depths or signed, RGB
+/// with subsampled components, CMYK and e-sYCC.
 int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message, size_t capacity);
 
 /// Destroys the reader (NULL is accepted).
