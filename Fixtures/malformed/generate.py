@@ -191,7 +191,8 @@ def valid_jpeg2000():
     """YCbCr and palette JPEG 2000 files that must decode as opj_decompress decodes them: a J2K
     codestream with 4:2:0 chroma (YCbCr only by opj_decompress's rule: three components, the
     second subsampled), a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
-    says sYCC over full-resolution components, and a JP2 with a three-column palette."""
+    says sYCC over full-resolution components, a JP2 with a three-column palette, and RGB whose
+    components differ in depth."""
     write(VALID, "ycc420.j2k", ycc_codestream(47, 39, 2, 2))
     write(VALID, "ycc422.jp2", ycc_codestream(47, 39, 2, 1, ".jp2"))
     full = bytearray(ycc_codestream(W, H, 1, 1, ".jp2"))
@@ -201,6 +202,13 @@ def valid_jpeg2000():
     indices = b"P5\n%d %d\n255\n" % (W, H) + bytes(palette_index(x, y, 143) for y in range(H) for x in range(W))
     codestream = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3"], (".pgm", ".j2k"), indices)
     write(VALID, "palette.jp2", jp2_with_palette(codestream, W, H, 3, [palette_color(i) for i in range(143)]))
+    # RGB whose components have depths 8, 12 and 4: a lossless 8-bit codestream whose SIZ then
+    # declares the other depths (which changes only the level shift and the range of G and B).
+    mixed = bytearray(tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3"], (".ppm", ".j2k"), ppm(W, H)))
+    siz = mixed.index(b"\xff\x51")
+    for component, depth in ((1, 12), (2, 4)):
+        mixed[siz + 2 + 38 + 3 * component] = depth - 1  # Ssiz: depth - 1, unsigned
+    write(VALID, "mixed-depth.j2k", bytes(mixed))
 
 def malformed():
     write(HERE, "empty.png", b"")

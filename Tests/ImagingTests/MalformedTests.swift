@@ -120,6 +120,30 @@ final class MalformedTests: XCTestCase {
         }
     }
 
+    /// RGB components of depths 8, 12 and 4 are each scaled to 8 bits on their own: each channel
+    /// equals the component opj_decompress writes (asked for a PPM, it writes one PGM per
+    /// component, since the depths differ),
+    /// times 255 / (2^depth - 1), rounded.
+    func testRGBComponentsOfUnequalDepthsAreEachScaled() throws {
+        let directory = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = TestFiles.valid("mixed-depth.j2k")
+        try ExternalTools.run("opj_decompress", ["-quiet", "-i", path, "-o", "\(directory)/mixed.ppm"])
+        let image = try ImageFile.read(path)
+        for channel in 0 ..< 3 {
+            let component = try ExternalTools.parsePGM(try ExternalTools.read("\(directory)/mixed_\(channel).pgm"))
+            XCTAssertEqual(component.maximum, [255, 4095, 15][channel])
+            XCTAssertEqual(component.width * component.height, image.pixelCount)
+            for (i, sample) in component.samples.enumerated() {
+                let expected = (sample * 510 + component.maximum) / (2 * component.maximum)
+                guard Int(image.pixels[3 * i + channel]) == expected else {
+                    XCTFail("channel \(channel), pixel \(i): expected \(expected) from \(sample), observed \(image.pixels[3 * i + channel])")
+                    break
+                }
+            }
+        }
+    }
+
     /// The luma plane of a YCbCr fixture, as generate.py writes it.
     private func lumaPlane(_ name: String, _ count: Int) throws -> [UInt8] {
         let (width, height) = name == "sycc444.jp2" ? (13, 11) : (47, 39)
