@@ -122,8 +122,7 @@ final class MalformedTests: XCTestCase {
 
     /// RGB components of depths 8, 12 and 4 are each scaled to 8 bits on their own: each channel
     /// equals the component opj_decompress writes (asked for a PPM, it writes one PGM per
-    /// component, since the depths differ),
-    /// times 255 / (2^depth - 1), rounded.
+    /// component, since the depths differ) times 255 / (2^depth - 1), rounded.
     func testRGBComponentsOfUnequalDepthsAreEachScaled() throws {
         let directory = try TestFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
