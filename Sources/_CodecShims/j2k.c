@@ -486,9 +486,10 @@ static int check_layout(const opj_image_t *image, int ycc, char *message, size_t
 
 // The sample of `component` covering reference-grid column `x` (absolute) and row `y`: the
 // component's sample grid starts at ceil(x0 / dx), so the index is floor(x / dx) - ceil(x0 / dx),
-// clamped. With an even image origin this is opj_decompress's pairing of luma and chroma; with an
-// odd origin, opj_decompress gives the first column or row a zero chroma, and this repeats the
-// nearest chroma sample instead.
+// clamped. With an even image origin this is opj_decompress's pairing of luma and chroma. With an
+// odd origin, opj_decompress gives the first row, and the first column of every other row, a
+// chroma of zero (full negative saturation); this repeats the nearest chroma sample there
+// instead, and equals opj_decompress everywhere else.
 static inline int32_t sample_at(const opj_image_comp_t *component, uint32_t x, uint32_t y) {
     int64_t cx = (int64_t)(x / component->dx) - (int64_t)component->x0;
     int64_t cy = (int64_t)(y / component->dy) - (int64_t)component->y0;
