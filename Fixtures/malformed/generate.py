@@ -170,10 +170,11 @@ def ycc_planes(width, height, dx, dy):
     cr = bytes((x * 5 + y * 31 + 90) & 255 for y in range(ch) for x in range(cw))
     return luma + cb + cr
 
-def ycc_codestream(width, height, dx, dy, suffix=".j2k"):
-    """YCbCr with chroma sampled dx×dy, losslessly coded by opj_compress (no colour transform)."""
+def ycc_codestream(width, height, dx, dy, suffix=".j2k", origin=(0, 0)):
+    """YCbCr with chroma sampled dx×dy, losslessly coded by opj_compress (no colour transform),
+    with the image's origin on the reference grid at `origin`."""
     sampling = "u@1x1:%dx%d:%dx%d" % (dx, dy, dx, dy)
-    return tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3",
+    return tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3", "-d", "%d,%d" % origin,
                         "-F", "%d,%d,3,8,%s" % (width, height, sampling)],
                        (".raw", suffix), ycc_planes(width, height, dx, dy))
 
@@ -190,10 +191,11 @@ def strip_segment(jpeg, marker):
 def valid_jpeg2000():
     """YCbCr and palette JPEG 2000 files that must decode as opj_decompress decodes them: a J2K
     codestream with 4:2:0 chroma (YCbCr only by opj_decompress's rule: three components, the
-    second subsampled), a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
+    second subsampled), the same at an odd origin, a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
     says sYCC over full-resolution components, a JP2 with a three-column palette, and RGB whose
     components differ in depth."""
     write(VALID, "ycc420.j2k", ycc_codestream(47, 39, 2, 2))
+    write(VALID, "ycc420-odd-origin.j2k", ycc_codestream(47, 39, 2, 2, origin=(11, 7)))
     write(VALID, "ycc422.jp2", ycc_codestream(47, 39, 2, 1, ".jp2"))
     full = bytearray(ycc_codestream(W, H, 1, 1, ".jp2"))
     colr = full.index(b"colr")
