@@ -290,6 +290,20 @@ def malformed():
         write(HERE, "cmyk-no-adobe.jpg", strip_segment(f.read(), 0xEE))
     write(HERE, "subsampled-rgb.j2k", ycc_codestream(W, H, 1, 2))
     write(HERE, "ycc411.j2k", ycc_codestream(W * 2, H, 4, 1))
+    # JP2 colour boxes that OpenJPEG decodes to samples that are not RGB: CIELab (EnumCS 14), CMY
+    # (EnumCS 11), and an ICC profile (method 2) whose header says YCbCr.
+    jp2 = ycc_codestream(W, H, 1, 1, ".jp2")
+    colr = jp2.index(b"colr")
+    for name, enumcs in (("cielab.jp2", 14), ("cmy.jp2", 11)):
+        write(HERE, name, jp2[:colr + 7] + struct.pack(">I", enumcs) + jp2[colr + 11:])
+    profile = struct.pack(">I", 128) + b"none" + bytes(4) + b"mntr" + b"YCbr" + b"XYZ " + bytes(104)
+    start = colr - 4
+    header = jp2.index(b"jp2h") - 4
+    colr_box = box(b"colr", struct.pack(">BBB", 2, 0, 0) + profile)
+    old_length = struct.unpack(">I", jp2[start:start + 4])[0]
+    body = jp2[:start] + colr_box + jp2[start + old_length:]
+    jp2h_length = struct.unpack(">I", body[header:header + 4])[0] + len(colr_box) - old_length
+    write(HERE, "icc-ycbcr.jp2", body[:header] + struct.pack(">I", jp2h_length) + body[header + 4:])
 
     # Refused explicitly: animated WebP (two frames).
     with tempfile.TemporaryDirectory() as folder:

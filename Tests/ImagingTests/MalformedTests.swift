@@ -37,6 +37,9 @@ final class MalformedTests: XCTestCase {
             + "convert it to RGB first"),
         ("subsampled-rgb.j2k", "jpeg2000 decode: JPEG 2000 component 1 is subsampled 1×2 but the file does not say YCbCr"),
         ("ycc411.j2k", "jpeg2000 decode: YCbCr JPEG 2000 with chroma sampled 4×1 and 4×1 (4:4:4, 4:2:2 and 4:2:0 are supported)"),
+        ("cielab.jp2", "jpeg2000 decode: CIELab JPEG 2000 is not supported; convert the file to PNG first"),
+        ("cmy.jp2", "jpeg2000 decode: JP2 colour space is neither sRGB, gray nor sYCC"),
+        ("icc-ycbcr.jp2", "jpeg2000 decode: JP2 whose ICC profile is for colour space 'YCbr' with 3 components"),
     ]
 
     func testEveryMalformedFileIsRefusedByNameWithItsReason() throws {
