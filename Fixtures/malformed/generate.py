@@ -170,10 +170,11 @@ def ycc_planes(width, height, dx, dy):
     cr = bytes((x * 5 + y * 31 + 90) & 255 for y in range(ch) for x in range(cw))
     return luma + cb + cr
 
-def ycc_codestream(width, height, dx, dy, suffix=".j2k"):
-    """YCbCr with chroma sampled dx×dy, losslessly coded by opj_compress (no colour transform)."""
+def ycc_codestream(width, height, dx, dy, suffix=".j2k", origin=(0, 0)):
+    """YCbCr with chroma sampled dx×dy, losslessly coded by opj_compress (no colour transform),
+    with the image's origin on the reference grid at `origin`."""
     sampling = "u@1x1:%dx%d:%dx%d" % (dx, dy, dx, dy)
-    return tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3",
+    return tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3", "-d", "%d,%d" % origin,
                         "-F", "%d,%d,3,8,%s" % (width, height, sampling)],
                        (".raw", suffix), ycc_planes(width, height, dx, dy))
 
@@ -190,9 +191,11 @@ def strip_segment(jpeg, marker):
 def valid_jpeg2000():
     """YCbCr and palette JPEG 2000 files that must decode as opj_decompress decodes them: a J2K
     codestream with 4:2:0 chroma (YCbCr only by opj_decompress's rule: three components, the
-    second subsampled), a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
-    says sYCC over full-resolution components, and a JP2 with a three-column palette."""
+    second subsampled), the same at an odd origin, a JP2 with 4:2:2 chroma whose colour box says sYCC, a JP2 whose colour box
+    says sYCC over full-resolution components, a JP2 with a three-column palette, and RGB whose
+    components differ in depth."""
     write(VALID, "ycc420.j2k", ycc_codestream(47, 39, 2, 2))
+    write(VALID, "ycc420-odd-origin.j2k", ycc_codestream(47, 39, 2, 2, origin=(11, 7)))
     write(VALID, "ycc422.jp2", ycc_codestream(47, 39, 2, 1, ".jp2"))
     full = bytearray(ycc_codestream(W, H, 1, 1, ".jp2"))
     colr = full.index(b"colr")
@@ -201,6 +204,13 @@ def valid_jpeg2000():
     indices = b"P5\n%d %d\n255\n" % (W, H) + bytes(palette_index(x, y, 143) for y in range(H) for x in range(W))
     codestream = tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3"], (".pgm", ".j2k"), indices)
     write(VALID, "palette.jp2", jp2_with_palette(codestream, W, H, 3, [palette_color(i) for i in range(143)]))
+    # RGB whose components have depths 8, 12 and 4: a lossless 8-bit codestream whose SIZ then
+    # declares the other depths (which changes only the level shift and the range of G and B).
+    mixed = bytearray(tool_output(["opj_compress", "-i", "{i}", "-o", "{o}", "-n", "3"], (".ppm", ".j2k"), ppm(W, H)))
+    siz = mixed.index(b"\xff\x51")
+    for component, depth in ((1, 12), (2, 4)):
+        mixed[siz + 2 + 38 + 3 * component] = depth - 1  # Ssiz: depth - 1, unsigned
+    write(VALID, "mixed-depth.j2k", bytes(mixed))
 
 def malformed():
     write(HERE, "empty.png", b"")
@@ -280,6 +290,20 @@ def malformed():
         write(HERE, "cmyk-no-adobe.jpg", strip_segment(f.read(), 0xEE))
     write(HERE, "subsampled-rgb.j2k", ycc_codestream(W, H, 1, 2))
     write(HERE, "ycc411.j2k", ycc_codestream(W * 2, H, 4, 1))
+    # JP2 colour boxes that OpenJPEG decodes to samples that are not RGB: CIELab (EnumCS 14), CMY
+    # (EnumCS 11), and an ICC profile (method 2) whose header says YCbCr.
+    jp2 = ycc_codestream(W, H, 1, 1, ".jp2")
+    colr = jp2.index(b"colr")
+    for name, enumcs in (("cielab.jp2", 14), ("cmy.jp2", 11)):
+        write(HERE, name, jp2[:colr + 7] + struct.pack(">I", enumcs) + jp2[colr + 11:])
+    profile = struct.pack(">I", 128) + b"none" + bytes(4) + b"mntr" + b"YCbr" + b"XYZ " + bytes(104)
+    start = colr - 4
+    header = jp2.index(b"jp2h") - 4
+    colr_box = box(b"colr", struct.pack(">BBB", 2, 0, 0) + profile)
+    old_length = struct.unpack(">I", jp2[start:start + 4])[0]
+    body = jp2[:start] + colr_box + jp2[start + old_length:]
+    jp2h_length = struct.unpack(">I", body[header:header + 4])[0] + len(colr_box) - old_length
+    write(HERE, "icc-ycbcr.jp2", body[:header] + struct.pack(">I", jp2h_length) + body[header + 4:])
 
     # Refused explicitly: animated WebP (two frames).
     with tempfile.TemporaryDirectory() as folder:

@@ -7,7 +7,8 @@ enum JPEG2000Codec {
     /// does: YCbCr (a JP2 colour box saying sYCC, or three components whose second is
     /// subsampled) is converted with its formulas after repeating 4:2:2 or 4:2:0 chroma, a palette
     /// is expanded, and gray is replicated. Other chroma layouts, subsampled components that are
-    /// not YCbCr chroma, CMYK and e-sYCC are refused rather than decoded to wrong colours.
+    /// not YCbCr chroma, CMYK, e-sYCC, CIELab, JP2 colour spaces OpenJPEG does not know and ICC
+    /// profiles for anything but RGB or gray are refused rather than decoded to wrong colours.
     /// The area is checked against `maxPixels` and ``PixelLimit/maxJPEG2000Pixels``, and the
     /// cost estimated from the header against `SHIM_J2K_MAX_DECODE_BYTES`, before decoding.
     static func decode(_ bytes: [UInt8], jp2: Bool, maxPixels: Int = PixelLimit.maxPixels) throws -> RGBImage {

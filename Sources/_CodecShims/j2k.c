@@ -484,11 +484,42 @@ static int check_layout(const opj_image_t *image, int ycc, char *message, size_t
     return 1;
 }
 
+// Refuses JP2 colour spaces whose samples are not RGB, gray or YCbCr. OpenJPEG marks CIELab
+// with a profile buffer of length zero, other enumerated spaces it does not know (CMY, YCCK,
+// PhotoYCC, ...) as unknown, and keeps an ICC profile as given; an ICC profile is otherwise
+// ignored, as for every format, when its colour space (bytes 16–19 of its header) is RGB or gray.
+static int check_colour_space(const opj_image_t *image, char *message, size_t capacity) {
+    if (image->icc_profile_buf != NULL && image->icc_profile_len == 0) {
+        shim_set_message(message, capacity, "CIELab JPEG 2000 is not supported; convert the file to PNG first");
+        return 0;
+    }
+    if (image->icc_profile_buf != NULL && image->icc_profile_len >= 20) {
+        const uint8_t *space = image->icc_profile_buf + 16;
+        const int expected = image->numcomps >= 3 ? memcmp(space, "RGB ", 4) == 0 : memcmp(space, "GRAY", 4) == 0;
+        if (!expected) {
+            char name[5];
+            for (int i = 0; i < 4; i++) name[i] = space[i] >= 32 && space[i] < 127 ? (char)space[i] : '?';
+            name[4] = '\0';
+            shim_set_message(message, capacity, "JP2 whose ICC profile is for colour space '%s' with %u components "
+                             "(RGB or gray profiles are supported); convert the file to PNG first", name, image->numcomps);
+            return 0;
+        }
+        return 1;
+    }
+    if (image->color_space == OPJ_CLRSPC_UNKNOWN && image->numcomps >= 3) {
+        shim_set_message(message, capacity, "JP2 colour space is neither sRGB, gray nor sYCC (its enumerated colour "
+                         "space is unknown to OpenJPEG); convert the file to PNG first");
+        return 0;
+    }
+    return 1;
+}
+
 // The sample of `component` covering reference-grid column `x` (absolute) and row `y`: the
 // component's sample grid starts at ceil(x0 / dx), so the index is floor(x / dx) - ceil(x0 / dx),
-// clamped. With an even image origin this is opj_decompress's pairing of luma and chroma; with an
-// odd origin, opj_decompress gives the first column or row a zero chroma, and this repeats the
-// nearest chroma sample instead.
+// clamped. With an even image origin this is opj_decompress's pairing of luma and chroma. With an
+// odd origin, opj_decompress gives the first row, and the first column of every other row, a
+// chroma of zero (full negative saturation); this repeats the nearest chroma sample there
+// instead, and equals opj_decompress everywhere else.
 static inline int32_t sample_at(const opj_image_comp_t *component, uint32_t x, uint32_t y) {
     int64_t cx = (int64_t)(x / component->dx) - (int64_t)component->x0;
     int64_t cy = (int64_t)(y / component->dy) - (int64_t)component->y0;
@@ -525,6 +556,7 @@ int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message,
                          image->color_space == OPJ_CLRSPC_CMYK ? "CMYK" : "e-sYCC");
         return SHIM_FAILED;
     }
+    if (!check_colour_space(image, message, capacity)) return SHIM_FAILED;
     if (image->numcomps < 1 || image->numcomps > SHIM_J2K_MAX_CHANNELS) {
         shim_set_message(message, capacity, "%u decoded components (1 to %d are supported)",
                          image->numcomps, SHIM_J2K_MAX_CHANNELS);

@@ -16,6 +16,7 @@ final class MalformedInputTests: XCTestCase {
         "text-bomb.png": "the tEXt chunk at byte 33 declares 2147483647 bytes", "palette-bomb.jp2": "palette with 255 columns",
         "codeblock-bomb.j2k": "decoding would need about", "tilepart-codeblock-bomb.j2k": "decoding would need about", "cmyk-no-adobe.jpg": "CMYK JPEG without an Adobe marker",
         "subsampled-rgb.j2k": "does not say YCbCr", "ycc411.j2k": "chroma sampled 4×1",
+        "cielab.jp2": "CIELab", "cmy.jp2": "neither sRGB, gray nor sYCC", "icc-ycbcr.jp2": "ICC profile",
     ]
 
     /// Each memory bomb and the bound that PixelLimit's documentation states for its format, in

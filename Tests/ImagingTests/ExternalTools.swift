@@ -72,6 +72,39 @@ enum ExternalTools {
         return RGBImage(width: width, height: height, pixels: payload.flatMap { [$0, $0, $0] })
     }
 
+    /// Parses a binary PGM (P5) of any maximum value (two big-endian bytes per sample above 255),
+    /// as opj_decompress writes one component of any depth.
+    static func parsePGM(_ bytes: [UInt8]) throws -> (width: Int, height: Int, maximum: Int, samples: [Int]) {
+        var fields = [Int]()
+        var index = 2
+        guard bytes.starts(with: Array("P5".utf8)) else { throw Failure(description: "not a binary PGM") }
+        while fields.count < 3 && index < bytes.count {
+            if bytes[index] == UInt8(ascii: "#") {
+                while index < bytes.count && bytes[index] != 10 { index += 1 }
+            } else if (48 ... 57).contains(bytes[index]) {
+                var value = 0
+                while index < bytes.count, (48 ... 57).contains(bytes[index]) {
+                    value = value * 10 + Int(bytes[index]) - 48
+                    index += 1
+                }
+                fields.append(value)
+                continue
+            }
+            index += 1
+        }
+        index += 1
+        guard fields.count == 3 else { throw Failure(description: "truncated PGM header") }
+        let (width, height, maximum) = (fields[0], fields[1], fields[2])
+        let size = maximum > 255 ? 2 : 1
+        guard bytes.count - index == width * height * size else {
+            throw Failure(description: "PGM payload is \(bytes.count - index) bytes, expected \(width * height * size)")
+        }
+        let samples = (0 ..< width * height).map { i in
+            size == 1 ? Int(bytes[index + i]) : Int(bytes[index + 2 * i]) << 8 | Int(bytes[index + 2 * i + 1])
+        }
+        return (width, height, maximum, samples)
+    }
+
     static func write(_ bytes: [UInt8], _ path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }

@@ -37,6 +37,9 @@ final class MalformedTests: XCTestCase {
             + "convert it to RGB first"),
         ("subsampled-rgb.j2k", "jpeg2000 decode: JPEG 2000 component 1 is subsampled 1×2 but the file does not say YCbCr"),
         ("ycc411.j2k", "jpeg2000 decode: YCbCr JPEG 2000 with chroma sampled 4×1 and 4×1 (4:4:4, 4:2:2 and 4:2:0 are supported)"),
+        ("cielab.jp2", "jpeg2000 decode: CIELab JPEG 2000 is not supported; convert the file to PNG first"),
+        ("cmy.jp2", "jpeg2000 decode: JP2 colour space is neither sRGB, gray nor sYCC"),
+        ("icc-ycbcr.jp2", "jpeg2000 decode: JP2 whose ICC profile is for colour space 'YCbr' with 3 components"),
     ]
 
     func testEveryMalformedFileIsRefusedByNameWithItsReason() throws {
@@ -114,14 +117,60 @@ final class MalformedTests: XCTestCase {
             assertPixelsEqual(image, reference, "\(name) vs opj_decompress")
             if name != "palette.jp2" {
                 let red = stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }
-                let same = zip(red, try lumaPlane(name, image.pixelCount)).filter { $0 == $1 }.count
+                let same = zip(red, lumaPlane(name, image.pixelCount)).filter { $0 == $1 }.count
                 XCTAssertLessThan(same, image.pixelCount / 4, "\(name): \(same) red samples equal the raw luma")
             }
         }
     }
 
+    /// At an odd origin (11, 7), 4:2:0 chroma decodes as opj_decompress decodes it except in the
+    /// first row and column, where opj_decompress uses a chroma of zero on some pixels and we
+    /// repeat the nearest chroma sample.
+    func testYCbCrAtAnOddOriginDecodesLikeOpjDecompressInsideTheFirstRowAndColumn() throws {
+        let directory = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = TestFiles.valid("ycc420-odd-origin.j2k"), decoded = "\(directory)/odd.ppm"
+        try ExternalTools.run("opj_decompress", ["-quiet", "-i", path, "-o", decoded])
+        let reference = try ExternalTools.parsePNM(try ExternalTools.read(decoded))
+        let image = try ImageFile.read(path)
+        XCTAssertEqual(image.width, reference.width)
+        XCTAssertEqual(image.height, reference.height)
+        func inner(_ picture: RGBImage) -> RGBImage {
+            RGBImage(width: picture.width - 1, height: picture.height - 1, pixels: (1 ..< picture.height).flatMap { y in
+                picture.pixels[3 * (y * picture.width + 1) ..< 3 * (y + 1) * picture.width]
+            })
+        }
+        assertPixelsEqual(inner(image), inner(reference), "odd origin, without the first row and column")
+        let red = stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }
+        let same = zip(red, lumaPlane("ycc420.j2k", image.pixelCount)).filter { $0 == $1 }.count
+        XCTAssertLessThan(same, image.pixelCount / 4, "\(same) red samples equal the raw luma")
+    }
+
+    /// RGB components of depths 8, 12 and 4 are each scaled to 8 bits on their own: each channel
+    /// equals the component opj_decompress writes (asked for a PPM, it writes one PGM per
+    /// component, since the depths differ) times 255 / (2^depth - 1), rounded.
+    func testRGBComponentsOfUnequalDepthsAreEachScaled() throws {
+        let directory = try TestFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = TestFiles.valid("mixed-depth.j2k")
+        try ExternalTools.run("opj_decompress", ["-quiet", "-i", path, "-o", "\(directory)/mixed.ppm"])
+        let image = try ImageFile.read(path)
+        for channel in 0 ..< 3 {
+            let component = try ExternalTools.parsePGM(try ExternalTools.read("\(directory)/mixed_\(channel).pgm"))
+            XCTAssertEqual(component.maximum, [255, 4095, 15][channel])
+            XCTAssertEqual(component.width * component.height, image.pixelCount)
+            for (i, sample) in component.samples.enumerated() {
+                let expected = (sample * 510 + component.maximum) / (2 * component.maximum)
+                guard Int(image.pixels[3 * i + channel]) == expected else {
+                    XCTFail("channel \(channel), pixel \(i): expected \(expected) from \(sample), observed \(image.pixels[3 * i + channel])")
+                    break
+                }
+            }
+        }
+    }
+
     /// The luma plane of a YCbCr fixture, as generate.py writes it.
-    private func lumaPlane(_ name: String, _ count: Int) throws -> [UInt8] {
+    private func lumaPlane(_ name: String, _ count: Int) -> [UInt8] {
         let (width, height) = name == "sycc444.jp2" ? (13, 11) : (47, 39)
         XCTAssertEqual(width * height, count, name)
         return (0 ..< height).flatMap { y in (0 ..< width).map { x in UInt8(16 + 200 * (x + y) / (width + height)) } }

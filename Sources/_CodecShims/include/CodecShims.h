@@ -109,7 +109,8 @@ ShimJ2KReader *shim_j2k_reader_open(const uint8_t *data, size_t size, int jp2,
 /// components whose second is horizontally subsampled), has its 4:2:2 or 4:2:0 chroma repeated
 /// over each 2×1 or 2×2 block and is converted with opj_decompress's sYCC formulas. Refused rather
 /// than decoded to wrong colours: other chroma sampling, YCbCr of unequal depths or signed, RGB
-/// with subsampled components, CMYK and e-sYCC.
+/// with subsampled components, CMYK, e-sYCC, CIELab, other enumerated JP2 colour spaces that
+/// OpenJPEG does not know, and ICC profiles for anything but RGB or gray (others are ignored).
 int shim_j2k_reader_read_rgb(ShimJ2KReader *reader, uint8_t *rgb, char *message, size_t capacity);
 
 /// Destroys the reader (NULL is accepted).
