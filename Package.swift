@@ -106,9 +106,9 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Golden"]),
         .testTarget(name: "ModelsTests", dependencies: ["_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["_Support", "Experiments", "Models", "Imaging"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["_Support", "Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["_Support", "Training", "Datasets", "Tensors"]),
-        .testTarget(name: "CLITests", dependencies: ["Imaging"], exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["_Support", "Imaging"], exclude: ["Snapshots"]),
 
         // MARK: - Benchmarks (Benchmarks/README.md)
         /// Plain C: codec round trips written the way a C program calls each library, the

@@ -92,7 +92,7 @@ public struct CodecCache: Sendable {
     ///     R = G = B and converted back with BT.601 luma (see `LabeledImages.storeRGB`).
     /// - Returns: the round-tripped set and whether it came from the cache.
     /// - Throws: `DatasetError.codecFailed` naming the image when a round trip throws,
-    ///   `DatasetError.unwritable` when the cache cannot be written.
+    ///   `FileError` when the cache cannot be written.
     public func roundTripped(_ source: LabeledImages, key: Key,
                              workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              transform: @Sendable (RGBImage) throws -> RGBImage) throws -> (images: LabeledImages, hit: Bool) {

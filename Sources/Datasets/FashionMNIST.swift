@@ -47,7 +47,7 @@ public enum FashionMNIST {
 
     /// Writes `set` (gray) as the gzip'd IDX files of `split` in `directory`, each atomically.
     ///
-    /// - Throws: `DatasetError.unwritable` when the directory cannot be created or written.
+    /// - Throws: `FileError` when the folder cannot be created or written.
     public static func write(_ set: LabeledImages, as split: Split, to directory: String) throws {
         precondition(set.channels == 1, "Fashion-MNIST files hold gray images; got \(set.channels) channels")
         try Files.makeFolder(directory)

@@ -45,7 +45,12 @@ struct Sanitize: ParsableCommand {
         do {
             try command.run()
         } catch {
-            if exitCode(for: error) == .success { Foundation.exit(0) }
+            // `--help` parses to a command whose run asks for the help text.
+            if exitCode(for: error) == .success {
+                let text = fullMessage(for: error)
+                if !text.isEmpty { print(text) }
+                Foundation.exit(0)
+            }
             report(error, usage: error is ValidationError)
         }
     }

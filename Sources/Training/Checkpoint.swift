@@ -12,7 +12,7 @@ public enum Checkpoint {
     /// Writes every parameter and buffer of `model` to `path`, atomically.
     ///
     /// - Throws: `TrainingError.nonFiniteWeight` when a value is NaN or ±∞ (nothing is written),
-    ///   `DatasetError.unwritable` naming the path.
+    ///   `FileError` naming the path.
     public static func save(_ model: SmallCNN, to path: String) throws {
         try stage(model, to: path).commit()
     }

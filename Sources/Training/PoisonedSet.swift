@@ -34,7 +34,7 @@ public enum PoisonedSet {
     /// is then renamed to `directory`; a previous set is moved aside first and deleted last.
     ///
     /// - Throws: `PoisonedSetError` when `directory` exists but is not a poisoned set (see
-    ///   `checkReplaceable`), `DatasetError.unwritable` when writing fails.
+    ///   `checkReplaceable`), `FileError` when writing fails.
     public static func write(_ set: LabeledImages, settings: [(key: String, value: String)], to directory: String) throws {
         try checkReplaceable(directory)
         let staged = try StagedDirectory(for: directory)

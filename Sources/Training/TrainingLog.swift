@@ -55,7 +55,7 @@ public final class TrainingLog {
 
     /// Creates the temporary file beside `path` and writes the header to it.
     ///
-    /// - Throws: `DatasetError.unwritable` naming the path when it cannot be created.
+    /// - Throws: `FileError` naming the path when it cannot be created.
     public init(path: String) throws {
         file = try StagedFile(for: path)
         try file.append(Array((EpochRecord.csvHeader + "\n").utf8))

@@ -67,7 +67,7 @@ final class AttackEvaluateCommandTests: XCTestCase {
         let full = directory + "/full.csv"
         let first = try SanitizeProcess.run(evaluateArguments(full, images: folder), timeout: 600)
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stderr.contains("skipped broken.jpg"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("skipped \(folder)/broken.jpg"), first.stderr)
         XCTAssertTrue(first.stdout.contains("jpeg2000:20"), first.stdout)
         let text = try String(contentsOfFile: full, encoding: .utf8)
         XCTAssertEqual(text.split(separator: "\n").count, 1 + 2 * 2 * 3, text)

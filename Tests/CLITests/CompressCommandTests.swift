@@ -107,7 +107,7 @@ final class CompressCommandTests: XCTestCase {
         let result = try SanitizeProcess.run(["compress", Self.photo, "--codec", "jpeg", "--quality", "50",
                                               "--output", output, "--encoded", "\(directory)/out.jpg"])
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.hasPrefix("error: \(output): the directory"), result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("error: \(output): the folder"), result.stderr)
         XCTAssertEqual(try files(), [])
     }
 

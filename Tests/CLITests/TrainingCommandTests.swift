@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 import XCTest
 
@@ -33,10 +34,10 @@ final class TrainingCommandTests: XCTestCase {
         try assertUsageError(trainArguments("m", ["--lr=-1"]), mentions: "--lr")
         try assertUsageError(trainArguments("m", ["--lr", "0"]), mentions: "--lr")
         try assertUsageError(trainArguments("m", ["--limit=-5"]), mentions: "--limit")
-        try assertUsageError(trainArguments("m", ["--log", "\(directory!)/m.safetensors"]), mentions: "--output and --log")
+        try assertUsageError(trainArguments("m", ["--log", "\(directory!)/m.safetensors"]), mentions: "name the same file")
         try assertUsageError(trainArguments("m", ["--output", directory!]), mentions: "--output")
         // A one-character path once trapped in Foundation's deletingLastPathComponent.
-        try assertUsageError(["train", "--output", "x", "--log", "x"], mentions: "--output and --log are both 'x'")
+        try assertUsageError(["train", "--output", "x", "--log", "x"], mentions: "x: --log and --output name the same file")
         let poison = ["poison", "--method", "unlearnable", "--output", "\(directory!)/set"]
         try assertUsageError(poison + ["--eps=-3"], mentions: "--eps")
         try assertUsageError(poison + ["--steps", "0"], mentions: "--steps")
@@ -82,7 +83,7 @@ final class TrainingCommandTests: XCTestCase {
         var staged: [String] = []
         while process.isRunning && staged.isEmpty && Date() < deadline {
             usleep(50_000)
-            staged = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("m.csv.tmp-") }
+            staged = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".m.csv.tmp-") }
         }
         usleep(500_000)
         XCTAssertTrue(process.isRunning, "the rerun ended before it could be killed")
@@ -159,6 +160,6 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo, 0o644), 0)
         let result = try classify(weights: fifo)
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("not a regular file (a FIFO)") && result.stderr.contains(fifo), result.stderr)
+        XCTAssertTrue(result.stderr.contains("a FIFO (named pipe), not a regular file") && result.stderr.contains(fifo), result.stderr)
     }
 }

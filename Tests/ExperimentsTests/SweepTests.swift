@@ -107,7 +107,7 @@ final class SweepTests: XCTestCase {
         try AtomicFile.write("image,label\nchelsea.png,282\ncoffee.png,967\n", to: labels)
         let read = try SweepPlan.readLabels(path: labels)
         XCTAssertThrowsError(try plan(try files(), labels: read)) {
-            XCTAssertTrue("\($0)".contains("no label for 1") && "\($0)".contains("rocket.png"), "\($0)")
+            XCTAssertTrue("\($0)".contains("no label for 2") && "\($0)".contains("rocket.png"), "\($0)")
         }
         try AtomicFile.write("image,label\nchelsea.png,282\nchelsea.png,281\n", to: labels)
         XCTAssertThrowsError(try SweepPlan.readLabels(path: labels)) {

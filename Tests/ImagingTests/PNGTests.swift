@@ -93,7 +93,7 @@ final class PNGTests: XCTestCase {
         XCTAssertThrowsError(try ImageFile.writePNG(TestFiles.texture(width: 4, height: 4), to: path)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(path), "message should name \(path): \(text)")
-            XCTAssertTrue(text.contains("No such file"), "message should give the reason: \(text)")
+            XCTAssertTrue(text.contains("does not exist"), "message should give the reason: \(text)")
         }
     }
 }

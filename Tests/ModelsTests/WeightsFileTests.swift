@@ -1,3 +1,4 @@
+import _Support
 import Foundation
 import Models
 import Tensors
@@ -172,7 +173,7 @@ final class WeightsFileTests: XCTestCase {
         XCTAssertEqual(mkfifo(path, 0o644), 0)
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread { [self] in
-            assertLoadFails(path, mentions: [path, "not a regular file (a FIFO)"])
+            assertLoadFails(path, mentions: [path, "a FIFO (named pipe), not a regular file"])
             done.signal()
         }
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "loading a FIFO blocked")
