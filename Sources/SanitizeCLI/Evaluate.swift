@@ -52,6 +52,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
+        guard !output.isEmpty else { throw ValidationError("--output is empty; give a file path for the results CSV") }
         _ = try epsilons()
         _ = try settings()
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
