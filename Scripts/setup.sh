@@ -15,7 +15,7 @@ packages=(
     pkg-config zlib1g-dev libpng-dev libwebp-dev libopenjp2-7-dev
     libjpeg-turbo-progs webp libopenjp2-tools
     python3 python3-pip
-    python3-skimage
+    python3-skimage time
     dataset-fashion-mnist
 )
 missing=()

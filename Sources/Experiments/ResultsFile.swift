@@ -56,6 +56,9 @@ public final class ResultsFile {
                     \(PlatformPath.display(settingsFile))); choose another --output or remove it
                     """)
             }
+            if String(decoding: recorded, as: UTF8.self).hasPrefix("sanitize evaluate, results format 1") {
+                try Self.checkHeader(ResultRow.formatOneColumns, path: path)
+            }
             guard String(decoding: recorded, as: UTF8.self) == settings else {
                 throw ResultsFileError(description: """
                     \(PlatformPath.display(path)) holds a sweep with other settings; refusing to mix them. \
@@ -98,7 +101,8 @@ public final class ResultsFile {
     /// Reads and checks every row; drops a last row cut short by rewriting the file without it.
     private func readForResume(validate: (SweepKey) -> String?) throws {
         let reader = try CSVFileReader(path: path)
-        let partialHeader = !reader.endsWithNewline && Self.headerLine.hasPrefix(reader.header.joined(separator: ","))
+        let partialHeader = reader.header != ResultRow.columns && !reader.endsWithNewline
+            && Self.headerLine.hasPrefix(reader.header.joined(separator: ","))
         if reader.header.isEmpty || partialHeader {
             repaired = reader.header.isEmpty ? "an empty file (its header was never written)" : "a header cut short"
             try AtomicFile.write(Self.headerLine + "\n", to: path)

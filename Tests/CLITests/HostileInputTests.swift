@@ -165,7 +165,7 @@ final class HostileInputTests: XCTestCase {
         let v1 = "image,label,eps,codec,quality,bytes,bpp,pred,confidence,correct,signed_confidence,msssim,psnr\n"
             + "\(fixture("coffee.png")),967,0,none,0,150528,24,967,0.956658,1,0.956658,1,inf\n"
         try v1.write(toFile: old, atomically: true, encoding: .utf8)
-        try "sanitize evaluate, results format 1\neps: 0,4\ncodecs: none,jpeg:50\nlabels: clean top-1\nweights: efficientnet-lite0 safetensors, SHA-256 2480650af311e80876bc6170530d3e00c0e69f8c5f5cb464e07387d5f5ee27f0\n\n"
+        try "sanitize evaluate, results format 1\neps: 0,4\ncodecs: none,jpeg:50\nlabels: clean top-1\nweights: efficientnet-lite0 safetensors, SHA-256 2480650af311e80876bc6170530d3e00c0e69f8c5f5cb464e07387d5f5ee27f0\n"
             .write(toFile: old + ".settings", atomically: true, encoding: .utf8)
         let refused = try evaluate([fixture("coffee.png")], old, ["--resume"])
         XCTAssertEqual(refused.status, 1, refused.stderr)

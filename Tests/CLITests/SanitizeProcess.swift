@@ -95,30 +95,33 @@ extension SanitizeProcess {
     struct MeasuredResult {
         var status: Int32
         var stderr: String
-        /// The child's peak resident set size in bytes (`ru_maxrss` from `wait4`).
+        /// The child's peak resident set size in bytes, as GNU time reports it.
         var peakBytes: Int
     }
 
-    /// Runs `sanitize arguments` with `posix_spawn` and reaps it with `wait4`, whose resource usage
-    /// is that child's alone (Foundation's `Process` reaps its children itself, which hides it).
+    /// Runs `sanitize arguments` under GNU time (`/usr/bin/time -f %M`), which reports the peak
+    /// resident set of `sanitize` and of the decoding child it waits for. `sanitize` must not be
+    /// spawned from the test process itself: a child made by `posix_spawn` shares the parent's
+    /// memory until it execs, so its peak would include the whole test process.
     /// Standard output is discarded; the child is killed and the call throws after `timeout` s.
     static func runMeasuringMemory(_ arguments: [String], timeout: TimeInterval = 60) throws -> MeasuredResult {
         let scratch = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let errPath = scratch + "/stderr"
-        let executable = try executable().path
+        let errPath = scratch + "/stderr", peakPath = scratch + "/peak"
+        let sanitize = try executable().path
+        let executable = "/usr/bin/time"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = (["time", "-f", "%M", "-o", peakPath, sanitize] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else { throw Failure(description: "cannot start \(executable): error \(spawned)") }
         var status: Int32 = 0
-        var usage = rusage()
+        var usage = rusage()  // of `time` itself; not used
         let deadline = Date().addingTimeInterval(timeout)
         while wait4(pid, &status, WNOHANG, &usage) == 0 {
             if Date() > deadline {
@@ -130,8 +133,11 @@ extension SanitizeProcess {
         }
         // WIFEXITED and WEXITSTATUS are macros that Swift does not import.
         let exited = status & 0x7F == 0
+        let peak = try String(contentsOfFile: peakPath, encoding: .utf8).split(separator: "\n").last
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard let peak else { throw Failure(description: "GNU time reported no peak for sanitize \(arguments.joined(separator: " "))") }
         return MeasuredResult(status: exited ? (status >> 8) & 0xFF : -(status & 0x7F),
                               stderr: try String(contentsOfFile: errPath, encoding: .utf8),
-                              peakBytes: Int(usage.ru_maxrss) * 1024)
+                              peakBytes: peak * 1024)
     }
 }
