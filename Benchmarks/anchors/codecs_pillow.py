@@ -5,7 +5,7 @@
 
 The image is the model view of --image (default Fixtures/images/chelsea.png; shorter side to 256
 with BILINEAR, center 224 crop, unless it is 224x224 already), the same pixels
-`sanitize-bench codecs` uses. Settings follow PROTOCOL §4 as Pillow
+`sanitize-bench codecs` uses. Settings follow docs/protocol.md §4 as Pillow
 spells them: JPEG quality=75 (4:2:0, baseline, as cjpeg), WebP quality=75 (lossy, method 4), and
 JPEG 2000 as a J2K codestream with quality_mode="rates", quality_layers=[20], irreversible=True.
 Each round trip saves to memory and decodes with Image.open(...).load(). Thread pools are limited

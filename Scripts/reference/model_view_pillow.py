@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference outputs of PROTOCOL §1's model view, made with Pillow (the anchor, run once).
+"""Reference outputs of docs/protocol.md §1's model view, made with Pillow (the anchor, run once).
 
 The model view is torchvision's Resize(256) + CenterCrop(224) on a PIL image, which is:
 - the shorter side becomes 256 and the longer int(256 * long / short) (Python float division),

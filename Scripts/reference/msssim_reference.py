@@ -34,7 +34,7 @@ OUT = os.path.join(ROOT, "Fixtures", "reference", "msssim")
 
 
 def model_view(img):
-    """PROTOCOL section 1: shorter side to 256 (PIL bilinear, antialiased), centre crop 224."""
+    """docs/protocol.md §1: shorter side to 256 (PIL bilinear, antialiased), centre crop 224."""
     w, h = img.size
     scale = 256 / min(w, h)
     nw, nh = max(256, round(w * scale)), max(256, round(h * scale))

@@ -6,7 +6,7 @@ Usage: $SANITIZE_BENCH_PYTHON Scripts/reference/sweep_python.py IMAGE_DIR OUT.cs
 
 The same experiment as `sanitize evaluate`, written independently with PyTorch (the plain-PyTorch
 EfficientNet-Lite0 of efficientnet_reference.py, float32), Pillow (model view, JPEG, WebP,
-JPEG 2000) and pytorch_msssim. It writes the same CSV columns (PROTOCOL §6) and prints the
+JPEG 2000) and pytorch_msssim. It writes the same CSV columns (docs/protocol.md §6) and prints the
 median time per row, for the README's benchmark table. It is an anchor, not part of sanitize.
 """
 
@@ -30,7 +30,7 @@ HEADER = "image,label,eps,codec,quality,bytes,bpp,pred,confidence,correct,signed
 
 
 def model_view(im):
-    """PROTOCOL §1 with Pillow: shorter side to 256 (BILINEAR, antialiased), centre crop 224."""
+    """docs/protocol.md §1 with Pillow: shorter side to 256 (BILINEAR, antialiased), centre crop 224."""
     im = im.convert("RGB")
     if im.size == (224, 224):
         return im
@@ -46,7 +46,7 @@ def model_view(im):
 
 
 def round_trip(im, codec, q):
-    """Returns (decoded RGB image, encoded bytes) with the PROTOCOL §4 settings in Pillow.
+    """Returns (decoded RGB image, encoded bytes) with the docs/protocol.md §4 settings in Pillow.
 
     JPEG 2000 needs mct=1: opj_compress applies the RGB→YCbCr component transform to 3-component
     images by default, Pillow does not unless asked.

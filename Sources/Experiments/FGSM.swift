@@ -3,7 +3,7 @@ import Imaging
 /// The fast gradient sign method (Goodfellow et al. 2015), untargeted, in 8-bit levels.
 ///
 /// `x_adv = clip(x0 + eps · sign(∇ₓ CE(f(x0), y)), 0, 255)` with `sign(0) = 0`, so the
-/// result is integer-valued and fits an 8-bit PNG exactly (PROTOCOL §3).
+/// result is integer-valued and fits an 8-bit PNG exactly (docs/protocol.md §3).
 public enum FGSM {
     /// The adversarial image for a budget of `eps` levels (`--eps 4` means ±4/255).
     ///

@@ -33,7 +33,7 @@ public struct SweepProgress: Sendable {
     public var seconds: Double
 }
 
-/// The paper's central experiment: attack, sanitise, classify, measure (PROTOCOL §3–6).
+/// The paper's central experiment: attack, sanitise, classify, measure (docs/protocol.md §3–6).
 ///
 /// For each image: the model view x0, its clean prediction and the attacked label y, one input
 /// gradient at x0, and for each eps the FGSM image, which each codec setting round-trips. The

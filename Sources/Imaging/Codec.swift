@@ -1,6 +1,6 @@
 import _Support
 
-/// The codecs of PROTOCOL §4, by the names used on the command line and in the results CSV.
+/// The codecs of docs/protocol.md §4, by the names used on the command line and in the results CSV.
 ///
 /// - `none`: no codec; the image is passed through, and its size is counted as raw 24-bit RGB.
 /// - `jpeg`: libjpeg-turbo baseline, 4:2:0, islow DCT, quality 1–100.

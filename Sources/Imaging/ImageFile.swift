@@ -2,7 +2,7 @@ import _Support
 /// Reading images of any supported format as 8-bit RGB, and writing PNG.
 ///
 /// Formats are detected from their magic bytes (``ImageFormat/sniff(_:)``), never the extension.
-/// Every decoder converts to 8-bit RGB as PROTOCOL §1 says: gray is replicated, palette and tRNS
+/// Every decoder converts to 8-bit RGB as docs/protocol.md §1 says: gray is replicated, palette and tRNS
 /// are expanded, alpha is dropped, 16-bit samples are scaled. Sizes above
 /// ``PixelLimit/maxPixels`` are refused before allocation.
 public enum ImageFile {

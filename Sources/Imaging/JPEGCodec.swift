@@ -26,7 +26,7 @@ enum JPEGCodec {
         }
     }
 
-    /// Encodes with PROTOCOL §4's settings (`cjpeg -baseline -quality q`). `quality` is 1–100.
+    /// Encodes with docs/protocol.md §4's settings (`cjpeg -baseline -quality q`). `quality` is 1–100.
     static func encode(_ image: RGBImage, quality: Int) throws -> [UInt8] {
         guard (1 ... 100).contains(quality) else {
             throw CodecError(codec: .jpeg, operation: "encode", message: "quality \(quality) is outside 1–100")

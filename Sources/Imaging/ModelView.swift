@@ -1,4 +1,4 @@
-/// PROTOCOL §1's "model view": what the classifier sees of an image of any size.
+/// docs/protocol.md §1's "model view": what the classifier sees of an image of any size.
 ///
 /// If the image is not already 224×224, its shorter side is resized to 256 with antialiased
 /// bilinear resampling (bit-exact with Pillow's `BILINEAR`, see
@@ -39,7 +39,7 @@ public enum ModelView {
         return Geometry(resizedWidth: w, resizedHeight: h, cropX: origin(w), cropY: origin(h))
     }
 
-    /// The clean 224×224 image x0 of PROTOCOL §1 for `image`; a 224×224 input is returned unchanged.
+    /// The clean 224×224 image x0 of docs/protocol.md §1 for `image`; a 224×224 input is returned unchanged.
     public static func apply(_ image: RGBImage) -> RGBImage {
         let g = geometry(width: image.width, height: image.height)
         if image.width == side && image.height == side { return image }

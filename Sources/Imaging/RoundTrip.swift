@@ -6,7 +6,7 @@ public struct RoundTrip: Sendable {
     public var decoded: RGBImage
     /// `encoded.count`; for `none`, `3 · width · height`.
     public var bytes: Int
-    /// Bits per pixel, `8 · bytes / (width · height)` (PROTOCOL §4); 24 for `none`.
+    /// Bits per pixel, `8 · bytes / (width · height)` (docs/protocol.md §4); 24 for `none`.
     public var bpp: Double
 
     /// Wraps an encoded file and its decoding.
@@ -18,7 +18,7 @@ public struct RoundTrip: Sendable {
     }
 }
 
-/// Encodes `image` with `setting` (PROTOCOL §4's exact settings) and decodes the result.
+/// Encodes `image` with `setting` (docs/protocol.md §4's exact settings) and decodes the result.
 ///
 /// - `jpeg:q`: `cjpeg -baseline -quality q` bytes; decoded as djpeg does.
 /// - `webp:q`: `cwebp -q q` (lossy); decoded as dwebp does.

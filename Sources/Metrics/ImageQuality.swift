@@ -2,7 +2,7 @@ import Imaging
 
 /// Full-reference image quality: MS-SSIM, SSIM and PSNR of a distorted image against a reference.
 ///
-/// All three follow PROTOCOL §5 and agree with the anchors: MS-SSIM and SSIM with
+/// All three follow docs/protocol.md §5 and agree with the anchors: MS-SSIM and SSIM with
 /// pytorch_msssim 1.0 `ms_ssim` / `ssim` at `data_range=255` (within 5e-4), PSNR with numpy in
 /// float64. Each RGB channel is measured separately and the results are averaged over channels.
 /// The SSIM family is computed in float32 with SIMD, spread over all cores, and needs about

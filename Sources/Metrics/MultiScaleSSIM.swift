@@ -11,7 +11,7 @@ typealias Vec8 = SIMD8<Float>
 
 // MARK: - Parameters
 
-/// The fixed parameters of SSIM and MS-SSIM (PROTOCOL §5, pytorch_msssim 1.0 defaults).
+/// The fixed parameters of SSIM and MS-SSIM (docs/protocol.md §5, pytorch_msssim 1.0 defaults).
 enum SSIMParameters {
     /// Width of the Gaussian window, in pixels.
     static let windowSize = 11

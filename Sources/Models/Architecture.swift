@@ -1,6 +1,6 @@
 import _Kernels
 
-// MARK: - EfficientNet-Lite0 architecture (shared/PROTOCOL.md §2)
+// MARK: - EfficientNet-Lite0 architecture (docs/protocol.md §2)
 
 /// One MBConv block: optional 1×1 expansion, k×k depthwise, 1×1 projection, each followed by
 /// BatchNorm; ReLU6 after the first two; a residual add when the shape is kept.
@@ -41,7 +41,7 @@ public enum EfficientNetLite0Architecture {
     /// The image side the model view produces; other sizes also work (SAME padding adapts).
     public static let imageSide = 224
 
-    /// PROTOCOL §2's 7 stages as (repeats, kernel, stride, expansion, in, out).
+    /// docs/protocol.md §2's 7 stages as (repeats, kernel, stride, expansion, in, out).
     static let stages: [(repeats: Int, kernel: Int, stride: Int, expansion: Int, input: Int, output: Int)] = [
         (1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
         (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320),

@@ -4,7 +4,7 @@ import Tensors
 
 // MARK: - EfficientNet-Lite0
 
-/// The pretrained ImageNet classifier of PROTOCOL §2: EfficientNet-Lite0 on 8-bit RGB images.
+/// The pretrained ImageNet classifier of docs/protocol.md §2: EfficientNet-Lite0 on 8-bit RGB images.
 ///
 /// The input normalisation `(x − 127) / 128` is part of the model, so images go in as they are
 /// (0–255) and gradients come out with respect to those 0–255 pixel values. Images should be the

@@ -20,7 +20,7 @@ public enum WeightsLocation {
     public static let relativePath = "Weights/efficientnet-lite0.safetensors"
 
     /// SHA-256 of the safetensors file that `Scripts/convert_weights.py` makes from the
-    /// `efficientnet-lite0-57934424.pth` of PROTOCOL §2 (itself SHA-256 `57934424…cabf77db`).
+    /// `efficientnet-lite0-57934424.pth` of docs/protocol.md §2 (itself SHA-256 `57934424…cabf77db`).
     public static let sha256 = "2480650af311e80876bc6170530d3e00c0e69f8c5f5cb464e07387d5f5ee27f0"
 
     /// SHA-256 of `data` as 64 lowercase hex digits (FIPS 180-4), the check applied on loading.

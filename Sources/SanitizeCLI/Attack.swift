@@ -6,7 +6,7 @@ import Metrics
 import Models
 import _Support
 
-/// `sanitize attack`: one FGSM image, with what it does to the classifier (PROTOCOL §3).
+/// `sanitize attack`: one FGSM image, with what it does to the classifier (docs/protocol.md §3).
 struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attack one image with FGSM and write the adversarial image as a lossless PNG.",

@@ -11,7 +11,7 @@ struct Classify: ParsableCommand {
         abstract: "Classify images with the pretrained EfficientNet-Lite0 (ImageNet-1k).",
         discussion: """
             Each image (PNG, JPEG, WebP or JPEG 2000, recognised by its bytes) is converted to \
-            8-bit RGB and brought to the model view of PROTOCOL §1 (shorter side to 256 with \
+            8-bit RGB and brought to the model view of docs/protocol.md §1 (shorter side to 256 with \
             antialiased bilinear resampling, center 224×224 crop) unless it is already 224×224. \
             The report gives, per image, the most probable classes with their softmax \
             probabilities and ImageNet names.

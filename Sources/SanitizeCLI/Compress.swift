@@ -13,7 +13,7 @@ struct Compress: ParsableCommand {
         abstract: "Round-trip one image through a codec and report its size and quality.",
         discussion: """
             The image (PNG, JPEG, WebP or JPEG 2000, recognised by its bytes) is converted to \
-            8-bit RGB, encoded with the settings of PROTOCOL §4 and decoded again. The report \
+            8-bit RGB, encoded with the settings of docs/protocol.md §4 and decoded again. The report \
             gives the codec, its parameter, the encoded size in bytes and bits per pixel, and \
             the PSNR and MS-SSIM of the decoded image against the input.
 
@@ -33,7 +33,7 @@ struct Compress: ParsableCommand {
     @Argument(help: "The image to compress: PNG, JPEG, WebP, J2K or JP2, of any size.")
     var image: String
 
-    @Option(help: "The codec, with PROTOCOL §4's settings.")
+    @Option(help: "The codec, with docs/protocol.md §4's settings.")
     var codec: Codec
 
     @Option(help: """

@@ -4,16 +4,20 @@ import Foundation
 import Imaging
 import _Support
 
-/// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (PROTOCOL §6–7).
+/// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (docs/protocol.md §6–7).
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attack images with FGSM, sanitise them with codecs, classify, and write a results CSV.",
         discussion: """
-            For every image (the model view of PROTOCOL §1), every eps and every codec setting \
-            (plus the 'none' baseline), one row: image,label,eps,codec,quality,bytes,bpp,pred,\
-            confidence,correct,signed_confidence,msssim,psnr. Rows are appended whole, so an \
-            interrupted sweep can be continued with --resume; a bad image is reported and skipped. \
-            At the end the summary CSV is written and an accuracy table (eps × codec:quality) printed.
+            For every image (the model view of docs/protocol.md §1), every eps and every codec setting \
+            (plus the 'none' baseline), one row of results format 2: image,image_sha256,model,attack,\
+            loss,threat,steps,restarts,seed,eps,codec,quality,label,bytes,bpp,pred,confidence,correct,\
+            signed_confidence,msssim,psnr. An image is named by its path, or its folder joined with \
+            its file name, and identified with the SHA-256 of its bytes. Rows are appended whole, so \
+            an interrupted sweep is continued with --resume, which keeps only the rows of this sweep. \
+            The output is locked while a run writes it. A bad or special file is reported and skipped; \
+            every file is decoded in a child process, so no file can stop the sweep. At the end the \
+            summary CSV is written and an accuracy table (eps × codec:quality) printed.
 
             Example:
               sanitize evaluate Fixtures/images --eps 0,1,2,4,8,16 --codec jpeg:10,25,50,75,90 \\

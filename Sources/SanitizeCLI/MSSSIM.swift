@@ -23,6 +23,10 @@ struct MSSSIM: ParsableCommand {
             Both images may be PNG, JPEG, WebP or JPEG 2000 (detected from their bytes) and are \
             measured at their own size, without the 224x224 model view. They must have the same \
             size, and MS-SSIM needs both sides to be at least 161 pixels.
+
+            Example:
+              sanitize compress photo.png --codec jpeg --quality 50 --output decoded.png
+              sanitize msssim photo.png decoded.png
             """)
 
     @Argument(help: "The reference (clean) image: PNG, JPEG, WebP or JPEG 2000.")

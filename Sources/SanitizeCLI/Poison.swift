@@ -22,6 +22,9 @@ struct Poison: ParsableCommand {
             'sanitize train --train-dir DIR') and poison.txt with the settings and each file's \
             size and CRC-32. The folder is built under a temporary name beside --output and \
             renamed into place only when complete; a previous poisoned set there is replaced.
+
+            Example:
+              sanitize poison --method unlearnable --eps 24 --output out/unlearnable
             """)
 
     @OptionGroup var data: DataOptions

@@ -29,6 +29,9 @@ struct Train: ParsableCommand {
             and renamed into place together when training ends, so a killed or failed run leaves \
             the previous run's log and weights as they were. Training stops with an error as soon \
             as the loss or a weight becomes NaN or infinite (a learning rate that is too large).
+
+            Example:
+              sanitize train --codec jpeg:10 --epochs 8 --output out/jpeg10.safetensors --log out/jpeg10.csv
             """)
 
     @OptionGroup var data: DataOptions

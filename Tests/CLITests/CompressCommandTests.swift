@@ -122,12 +122,4 @@ final class CompressCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, "error: \(wide): webp encode: 16384×2 exceeds WebP's maximum side of 16383 pixels\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outputs), [])
     }
-
-    func testHelpMatchesTheSnapshot() throws {
-        let result = try SanitizeProcess.run(["compress", "--help"])
-        XCTAssertEqual(result.status, 0)
-        let snapshot = "\(SanitizeProcess.root)/Tests/CLITests/Snapshots/compress-help.txt"
-        let expected = try String(contentsOfFile: snapshot, encoding: .utf8)
-        XCTAssertEqual(result.stdout, expected, "help text changed; if intended, update \(snapshot)")
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 /// Runs the built `sanitize` executable, found next to the test bundle in the build products
 /// directory (`swift test` builds it with the tests).
@@ -15,8 +16,7 @@ enum SanitizeProcess {
     }
 
     /// The package root, found from this file's location.
-    static let root: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root: String = repositoryRoot.path
 
     /// `<build products>/sanitize`.
     static func executable() throws -> URL {
@@ -82,11 +82,7 @@ enum SanitizeProcess {
     }
 
     /// A fresh empty directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "cli-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryDirectory() throws -> String { try TempDirectory().path }
 }
 
 extension SanitizeProcess {

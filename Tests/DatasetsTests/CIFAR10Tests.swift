@@ -1,6 +1,7 @@
 import _Support
 import Datasets
 import XCTest
+import _TestSupport
 
 final class CIFAR10Tests: XCTestCase {
     /// One synthetic record: label, then R, G, B planes where sample (c, p) = (c * 50 + p) mod 256.

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Imaging
 import XCTest
+import _TestSupport
 
 final class CodecCacheTests: XCTestCase {
     private func graySet(count: Int = 12) -> LabeledImages {

@@ -1,5 +1,6 @@
 import Datasets
 import XCTest
+import _TestSupport
 
 final class FashionMNISTTests: XCTestCase {
     /// A tiny valid gray set: `count` images of `rows`×`cols` with a simple pattern.

@@ -2,6 +2,7 @@ import Experiments
 import Imaging
 import Models
 import XCTest
+import _TestSupport
 
 /// CI's regression check: a small sweep of the five fixture photos with the real model and real
 /// codecs, compared with the committed Fixtures/expected/fixtures-results.csv, made by

@@ -1,6 +1,7 @@
 @testable import Experiments
 import XCTest
 import _Support
+import _TestSupport
 
 final class ResultsFileTests: XCTestCase {
     private let hashA = String(repeating: "a", count: 64)

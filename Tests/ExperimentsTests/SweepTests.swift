@@ -2,6 +2,7 @@
 import Imaging
 import XCTest
 import _Support
+import _TestSupport
 
 /// The sweep's plumbing with a toy classifier on the fixture photos and real codecs.
 final class SweepTests: XCTestCase {

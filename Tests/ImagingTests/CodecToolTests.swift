@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import XCTest
 
-/// Our encoders and decoders against the reference command-line tools, with PROTOCOL §4's
+/// Our encoders and decoders against the reference command-line tools, with docs/protocol.md §4's
 /// settings: pixel identity with djpeg, dwebp and opj_decompress, and the contract's size
 /// bounds (1% of cwebp, 2% of opj_compress). With the same input our bytes are in fact identical
 /// to cjpeg's, cwebp's and opj_compress's, and the tests require that too.

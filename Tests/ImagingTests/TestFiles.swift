@@ -1,12 +1,12 @@
 import Foundation
 import Imaging
 import XCTest
+import _TestSupport
 
 /// Paths of committed fixtures and system photos, and small helpers shared by the tests.
 enum TestFiles {
     /// The package root, found from this file's location.
-    static let root: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root: String = repositoryRoot.path
 
     /// `Fixtures/malformed/<name>`.
     static func malformed(_ name: String) -> String { "\(root)/Fixtures/malformed/\(name)" }
@@ -18,11 +18,7 @@ enum TestFiles {
     static func photo(_ name: String) -> String { "/usr/lib/python3/dist-packages/skimage/data/\(name)" }
 
     /// A fresh empty directory under the system temporary directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "imaging-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryDirectory() throws -> String { try TempDirectory().path }
 
     /// An image of the given size whose pixels follow `pixel(x, y)`.
     static func image(width: Int, height: Int, _ pixel: (Int, Int) -> (Int, Int, Int)) -> RGBImage {

@@ -5,7 +5,7 @@ import Metrics
 /// Our metrics against pytorch_msssim 1.0 and numpy on committed photos and their distortions
 /// (JPEG, Gaussian noise, ±4 sign noise, blur, inversion; 224×224 and odd, non-square sizes).
 final class ReferenceTests: XCTestCase {
-    /// PROTOCOL §5: agree with pytorch_msssim `ms_ssim(data_range=255)` to 5e-4.
+    /// docs/protocol.md §5: agree with pytorch_msssim `ms_ssim(data_range=255)` to 5e-4.
     static let msssimTolerance = 5e-4
     /// Float32 rounding alone moves MS-SSIM by ~1e-6 here. This tighter bound catches slips in the
     /// definition that 5e-4 would let through: zero padding of odd sizes taken as mid-grey, for

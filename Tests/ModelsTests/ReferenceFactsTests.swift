@@ -3,14 +3,14 @@ import Imaging
 import Models
 import XCTest
 
-/// PROTOCOL §2's reference facts, on scikit-image's original photos through Imaging's model view.
+/// docs/protocol.md §2's reference facts, on scikit-image's original photos through Imaging's model view.
 final class ReferenceFactsTests: XCTestCase {
     /// The photos are in Debian's python3-skimage, which Scripts/setup.sh installs.
     static let photoDirectory = "/usr/lib/python3/dist-packages/skimage/data"
 
     func testReferenceFactsOnOriginalPhotos() throws {
         let model = try loadModel()
-        // (photo, fixture, top-1, PROTOCOL's approximate probability)
+        // (photo, fixture, top-1, docs/protocol.md's approximate probability)
         let facts: [(String, String, Int, Double)] = [
             ("chelsea.png", "chelsea", 282, 0.38), ("coffee.png", "coffee", 967, 0.96), ("rocket.jpg", "rocket", 657, 0.38),
         ]

@@ -3,12 +3,10 @@ import Imaging
 import Models
 import Tensors
 import XCTest
+import _TestSupport
 
 // MARK: - Shared fixtures for the model tests
 
-/// The repository root, found from this file's path (Tests/ModelsTests/Support.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 
 /// The five fixture names, in the order of the reference file.
 let fixtureNames = ["chelsea", "coffee", "rocket", "astronaut", "hubble_deep_field"]

@@ -2,23 +2,11 @@ import Datasets
 import Foundation
 import XCTest
 import _Support
+import _TestSupport
 
 /// Special files are refused by kind without blocking; staged files and folders replace their
 /// destination only when committed; paths that are not UTF-8 work.
 final class FilesTests: XCTestCase {
-    /// Runs `body` on another thread and fails instead of hanging when it takes over `seconds`.
-    private func withinSeconds(_ seconds: Double, line: UInt = #line, _ body: @escaping () throws -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            do {
-                try body()
-            } catch {
-                XCTFail("\(error)", line: line)
-            }
-            done.signal()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + seconds), .success, "blocked for over \(seconds) s", line: line)
-    }
 
     func testFIFOsAsDatasetFilesAreRefusedByKind() throws {
         let dir = try TempDirectory()

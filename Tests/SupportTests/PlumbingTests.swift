@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import _Support
+import _TestSupport
 
 /// The rest of the plumbing: CSV through the library, the lock, child processes, the parallel-for
 /// and softmax.

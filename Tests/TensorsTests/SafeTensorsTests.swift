@@ -1,8 +1,9 @@
 import Foundation
 import Tensors
 import XCTest
+import _TestSupport
 
-/// safetensors reading and writing, including every malformed-file row of `shared/BAD-INPUTS.md`,
+/// safetensors reading and writing, including every malformed-file row of docs/bad-inputs.md,
 /// with the malformed files built byte by byte here.
 final class SafeTensorsTests: XCTestCase {
     /// A file: 8-byte little-endian header length, the header text, then `data`.
@@ -104,7 +105,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(parsed.entry(named: "i")?.dtype, .I64)
     }
 
-    // MARK: - Malformed files (BAD-INPUTS.md)
+    // MARK: - Malformed files (docs/bad-inputs.md)
 
     func testEmptyAndTinyFiles() {
         assertRejects(Data(), tensor: nil, "shorter than the 8-byte header length")
@@ -191,29 +192,11 @@ final class SafeTensorsTests: XCTestCase {
 
     // MARK: - Files on disk
 
-    private func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
 
-    /// Runs `body` on another thread and fails instead of hanging when it takes over `seconds`.
-    private func withinSeconds(_ seconds: Double, line: UInt = #line, _ body: @escaping () throws -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            do {
-                try body()
-            } catch {
-                XCTFail("\(error)", line: line)
-            }
-            done.signal()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + seconds), .success, "blocked for over \(seconds) s", line: line)
-    }
 
     /// A FIFO, a directory and a character device are refused by kind, without blocking.
     func testSpecialFilesAreRefusedByKind() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fifo = directory.appendingPathComponent("weights.safetensors").path
         XCTAssertEqual(mkfifo(fifo, 0o644), 0)
@@ -229,7 +212,7 @@ final class SafeTensorsTests: XCTestCase {
     /// A small header in front of 3 GB (a sparse file): the length mismatch is found from the
     /// header and the file size, without reading the data, and the caller's check is not reached.
     func testHeaderAndLengthAreCheckedBeforeTheDataIsRead() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("huge.safetensors")
         try file("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}").write(to: url)

@@ -331,7 +331,7 @@ struct ConvLayer {
              stride: stride, depthwise: true, count: count)
     }
 
-    /// Every convolution of the network (PROTOCOL §2), stem to head, with repeats merged; the names
+    /// Every convolution of the network (docs/protocol.md §2), stem to head, with repeats merged; the names
     /// match Benchmarks/anchors/conv_torch.py.
     static let efficientNetLite0: [ConvLayer] = [
         conv("stem 3×3 s2 3→32 @224", size: 224, cin: 3, cout: 32, kernel: 3, stride: 2, depthwise: false, count: 1),
