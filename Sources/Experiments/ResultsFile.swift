@@ -157,7 +157,8 @@ public final class ResultsFile {
         guard header != ResultRow.formatOneColumns else {
             throw ResultsFileError(description: """
                 \(PlatformPath.display(path)) is in results format 1 (no image_sha256, model or attack columns). \
-                Convert it with `python3 Scripts/results_v1_to_v2.py \(PlatformPath.display(path)) IMAGE_FOLDER...`, \
+                Convert it with `python3 Scripts/results_v1_to_v2.py \(PlatformPath.display(path)) NEW.csv INPUT...` \
+                (INPUT: the files and folders of the old sweep) and resume NEW.csv, \
                 or start a new --output
                 """)
         }

@@ -68,6 +68,10 @@ extension EfficientNetLite0 {
             throw ModelError.dtypeMismatch(path: source, name: entry.name, expected: SafeTensorsDType.I64.rawValue,
                                            observed: entry.dtype.rawValue)
         }
+        // A counter is one number; a larger one would make a small header cost a large read.
+        for entry in header.entries where entry.name.hasSuffix(".num_batches_tracked") && entry.shape.reduce(1, *) > 1 {
+            throw ModelError.shapeMismatch(path: source, name: entry.name, expected: [], observed: entry.shape)
+        }
         for (name, shape) in EfficientNetLite0Architecture.tensorShapes {
             guard let entry = header.entry(named: name) else { continue }
             guard entry.dtype == .F32 else {

@@ -141,6 +141,13 @@ final class WeightsFileTests: XCTestCase {
                         mentions: ["_bn0.num_batches_tracked", "stored as F32", "expected I64"])
     }
 
+    /// A counter declared with many elements would make a small header cost a large read.
+    func testCountersMustBeScalars() throws {
+        let counter = try rawEntries(changing: "") { _ in }
+            + [(name: "_bn0.num_batches_tracked", dtype: "I64", shape: [1000], bytes: [UInt8](repeating: 0, count: 8000), offsets: nil)]
+        assertLoadFails(try rawFile(counter, "counter.safetensors"), mentions: ["_bn0.num_batches_tracked", "1000"])
+    }
+
     func testDuplicateAndOverlappingTensorsAreRefused() throws {
         var entries = try rawEntries(changing: "") { _ in }
         let last = entries.removeLast()
