@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Compares two results CSVs row by row: sanitize's against the Python stack's (issue 5).
+"""Compares two results CSVs row by row: sanitize's against the Python stack's.
 
 Usage: python3 Scripts/reference/compare_sweeps.py OURS.csv THEIRS.csv
 
-Rows are matched by (image, eps, codec, quality). Prints, and checks against the issue's bars:
+Rows are matched by (image file name, eps, codec, quality), so results format 2 (which names a
+folder's images FOLDER/FILE) and the Python stack's CSV line up. Prints, and checks these bars:
   identical clean labels (the label column);
   >= 95% of rows with the same prediction;
   bpp within 2% on every row (the share of rows within is printed);
@@ -17,7 +18,8 @@ import sys
 
 def load(path):
     with open(path, newline="") as f:
-        return {(r["image"], int(r["eps"]), r["codec"], int(r["quality"])): r for r in csv.DictReader(f)}
+        return {(r["image"].rsplit("/", 1)[-1], int(r["eps"]), r["codec"], int(r["quality"])): r
+                for r in csv.DictReader(f)}
 
 
 def main(argv):
