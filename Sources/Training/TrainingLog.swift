@@ -29,14 +29,19 @@ public struct EpochRecord: Equatable, Sendable {
         self.seconds = seconds
     }
 
-    /// The exact header of `train.csv`.
-    public static let csvHeader = "epoch,train_loss,train_accuracy,test_accuracy,test_accuracy_codec,seconds"
+    /// The columns of `train.csv`.
+    public static let columns = ["epoch", "train_loss", "train_accuracy", "test_accuracy", "test_accuracy_codec", "seconds"]
 
-    /// The CSV line, floats with up to 6 significant digits (`%.6g`), no trailing newline.
-    public var csvLine: String {
-        func g(_ v: Double) -> String { String(format: "%.6g", v) }
-        return "\(epoch),\(g(trainLoss)),\(g(trainAccuracy)),\(g(testAccuracy)),\(g(testAccuracyCodec)),\(g(seconds))"
+    /// The exact header line of `train.csv`.
+    public static var csvHeader: String { CSVText.line(columns) }
+
+    /// The record's fields, floats with up to 6 significant digits.
+    public var fields: [String] {
+        [String(epoch)] + [trainLoss, trainAccuracy, testAccuracy, testAccuracyCodec, seconds].map(CSVText.number)
     }
+
+    /// The CSV line, without a trailing newline.
+    public var csvLine: String { CSVText.line(fields) }
 }
 
 /// Writes `train.csv` rows whole, flushed to disk after each epoch, to a temporary file beside
@@ -58,14 +63,14 @@ public final class TrainingLog {
     /// - Throws: `FileError` naming the path when it cannot be created.
     public init(path: String) throws {
         file = try StagedFile(for: path)
-        try file.append(Array((EpochRecord.csvHeader + "\n").utf8))
+        try file.append(Array(CSVText.lines([EpochRecord.columns]).utf8))
     }
 
     /// Appends one row and flushes it.
     ///
-    /// - Throws: `DatasetError.unwritable` naming the log (a full disk, for example).
+    /// - Throws: `FileError` naming the log (a full disk, for example).
     public func append(_ record: EpochRecord) throws {
-        try file.append(Array((record.csvLine + "\n").utf8))
+        try file.append(Array(CSVText.lines([record.fields]).utf8))
         try file.synchronize()
     }
 
