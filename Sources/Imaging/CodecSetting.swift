@@ -1,3 +1,4 @@
+import Foundation
 /// A codec with its parameter, written `codec:quality` on the command line and in the CSV.
 ///
 /// `quality` means: JPEG quality 1–100; WebP quality 0–100; JPEG 2000 compression ratio R > 1
@@ -43,6 +44,17 @@ public struct CodecSetting: Hashable, Sendable, CustomStringConvertible {
             try self.init(codec: codec, quality: quality)
         } catch let error as CodecSettingError {
             throw CodecSettingError(text: text, reason: error.reason)
+        }
+    }
+
+    /// Parses one `--codec` value: a codec and comma-separated parameters, e.g. `jpeg:10,50,90`,
+    /// `jpeg2000:100,20`, or a codec that takes none (`none`, `png`).
+    public static func parseList(_ text: String) throws -> [CodecSetting] {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return [try CodecSetting(parsing: text)] }
+        let values = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+        return try values.map { value in
+            try CodecSetting(parsing: "\(parts[0]):\(value.trimmingCharacters(in: .whitespaces))")
         }
     }
 

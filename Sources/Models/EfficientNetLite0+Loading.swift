@@ -5,6 +5,9 @@ import Tensors
 // MARK: - Loading weights by name
 
 extension EfficientNetLite0 {
+    /// The model's name in results and settings.
+    public static let modelName = "efficientnet-lite0"
+
     /// Loads the weights from `path`, or from `WeightsLocation.defaultPath()` when `path` is nil.
     ///
     /// The default file is always checked against `WeightsLocation.sha256`, so a corrupt or stale

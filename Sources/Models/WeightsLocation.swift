@@ -23,6 +23,13 @@ public enum WeightsLocation {
     /// `efficientnet-lite0-57934424.pth` of docs/protocol.md §2 (itself SHA-256 `57934424…cabf77db`).
     public static let sha256 = "2480650af311e80876bc6170530d3e00c0e69f8c5f5cb464e07387d5f5ee27f0"
 
+    /// What results record about the weights at `path` (nil: the installed file): the model and
+    /// the file's SHA-256. The installed file's checksum is the one loading verifies; another file is hashed.
+    public static func description(of path: String?) throws -> String {
+        guard let path else { return "\(EfficientNetLite0.modelName) safetensors, SHA-256 \(sha256)" }
+        return "\(EfficientNetLite0.modelName) safetensors, SHA-256 \(sha256Hex(try Files.read(path, limit: 1 << 31)))"
+    }
+
     /// SHA-256 of `data` as 64 lowercase hex digits (FIPS 180-4), the check applied on loading.
     public static func checksum(of data: Data) -> String {
         data.withUnsafeBytes { sha256Hex($0) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import Imaging
+import Models
 import _Support
 
 /// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (docs/protocol.md §6–7).
@@ -98,7 +99,7 @@ struct Evaluate: ParsableCommand {
         let classifier = try model.load()
         let identified = SweepImage.identify(listing.files)
         let plan = try SweepPlan(
-            images: identified.images, recipe: .obliviousFGSM(model: ModelOptions.modelName),
+            images: identified.images, recipe: .obliviousFGSM(model: EfficientNetLite0.modelName),
             epsilons: try epsilons(), settings: try settings(),
             labels: labelMap, labelsPath: labels ?? "", weights: try model.weightsDescription())
         let results = try ResultsFile(path: output, settings: plan.recordedSettings, resume: resume,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import Models
-import _Support
 
 /// The options that choose the classifier's weights, shared by every command that runs the model.
 struct ModelOptions: ParsableArguments {
@@ -16,15 +15,9 @@ struct ModelOptions: ParsableArguments {
         try weights ?? WeightsLocation.defaultPath()
     }
 
-    /// The model's name in the results.
-    static let modelName = "efficientnet-lite0"
-
-    /// What the results record about the weights: their SHA-256 (the installed file's is checked
-    /// on loading; another file given with --weights is hashed).
+    /// What the results record about the weights (see `WeightsLocation.description(of:)`).
     func weightsDescription() throws -> String {
-        guard let weights else { return "\(Self.modelName) safetensors, SHA-256 \(WeightsLocation.sha256)" }
-        let bytes = try Files.read(weights, limit: 1 << 31)
-        return "\(Self.modelName) safetensors, SHA-256 \(sha256Hex(bytes))"
+        try WeightsLocation.description(of: weights)
     }
 
     /// Loads EfficientNet-Lite0, checking every tensor's name, shape and values; the installed

@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import Imaging
+import Models
 
 /// `sanitize-bench sweep`: the evaluate sweep's time per row against the Python stack.
 struct BenchSweep: ParsableCommand {
@@ -27,7 +28,8 @@ struct BenchSweep: ParsableCommand {
 
     @OptionGroup var anchorPython: AnchorOptions
 
-    @OptionGroup var model: ModelOptions
+    @Option(help: "The EfficientNet-Lite0 safetensors file (default: the installed one).")
+    var weights: String?
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
@@ -36,7 +38,7 @@ struct BenchSweep: ParsableCommand {
     func run() throws {
         let settings = try ["jpeg:10,25,50,75,90", "webp:10,25,50,75,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
         let files = try SweepImage.list(inputs).files
-        let classifier = try model.load()
+        let classifier = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sanitize-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,1 +1,0 @@
-../../../Sources/SanitizeCLI/ModelOptions.swift
