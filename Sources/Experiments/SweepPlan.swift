@@ -85,7 +85,9 @@ public struct SweepImage: Sendable {
 /// — or a run and a resumed run — write identical CSVs.
 public struct SweepPlan: Sendable {
     /// The images, in row order, without repeated names.
-    public var images: [SweepImage]
+    public let images: [SweepImage]
+    /// Each image's SHA-256 by name, for checking the rows of a resumed file.
+    private let hashByName: [String: String]
     /// How every image is attacked.
     public var recipe: AttackRecipe
     /// Attack budgets in 8-bit levels, in the order given, without repeats.
@@ -105,6 +107,7 @@ public struct SweepPlan: Sendable {
                 labels: [String: Int] = [:], labelsPath: String = "the labels file", weights: String) throws {
         var seenNames = Set<String>()
         self.images = images.filter { seenNames.insert($0.name).inserted }
+        hashByName = Dictionary(uniqueKeysWithValues: self.images.map { ($0.name, $0.sha256) })
         self.recipe = recipe
         var seenEps = Set<Int>()
         self.epsilons = epsilons.filter { seenEps.insert($0).inserted }
@@ -143,9 +146,9 @@ public struct SweepPlan: Sendable {
 
     /// Why a row with `key` does not belong to this plan, or nil when it does.
     public func problem(with key: SweepKey) -> String? {
-        guard let image = imageByName[key.image.name] else { return "is for an image this sweep does not list" }
-        guard image.sha256 == key.image.sha256 else {
-            return "is for a file whose content has changed since (SHA-256 \(key.image.sha256.prefix(12))…, now \(image.sha256.prefix(12))…)"
+        guard let hash = hashByName[key.image.name] else { return "is for an image this sweep does not list" }
+        guard hash == key.image.sha256 else {
+            return "is for a file whose content has changed since (SHA-256 \(key.image.sha256.prefix(12))…, now \(hash.prefix(12))…)"
         }
         guard key.recipe == recipe else { return "was made by another attack (\(key.recipe.attack), \(key.recipe.threat))" }
         guard epsilons.contains(key.eps) else { return "has an eps this sweep does not use" }
@@ -153,10 +156,6 @@ public struct SweepPlan: Sendable {
             return "has a codec setting this sweep does not use"
         }
         return nil
-    }
-
-    private var imageByName: [String: SweepImage] {
-        Dictionary(images.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The text recorded beside the results CSV; a resumed sweep must match it exactly. It holds
