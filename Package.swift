@@ -63,7 +63,7 @@ let package = Package(
 
         /// Plain C: the setjmp/longjmp error handling that libjpeg and libpng require, and OpenJPEG
         /// memory streams.
-        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG"]),
+        .target(name: "_CodecShims", dependencies: ["CJPEGTurbo", "CPNG", "CWebP", "COpenJPEG", "CZlib"]),
 
         // MARK: - Swift libraries
         /// The package's plumbing, one home each: atomic writes, checked file reads, paths that are

@@ -230,7 +230,8 @@ extension ResultsFile {
         try OutputFiles.checkWritable(summary, option: "--summary")
         try OutputFiles.checkDistinct(
             outputs: [.init("--output", results), .init("--summary", summary),
-                      .init("the settings file", settingsPath(for: results)), .init("the lock file", results + ".lock")],
+                      .init("the settings file", settingsPath(for: results)), .init("the lock file", results + ".lock"),
+                      .init("the provenance file", Provenance.path(for: results))],
             inputs: inputs)
         if Files.exists(summary) {
             let header = (try? CSVFileReader(path: summary, limit: 1 << 30))?.header

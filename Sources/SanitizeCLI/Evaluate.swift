@@ -104,6 +104,8 @@ struct Evaluate: ParsableCommand {
             labels: labelMap, labelsPath: labels ?? "", weights: try model.weightsDescription())
         let results = try ResultsFile(path: output, settings: plan.recordedSettings, resume: resume,
                                       validate: plan.problem(with:))
+        try Provenance.record(Provenance.block(tool: "sanitize \(Sanitize.configuration.version)", weights: plan.weights),
+                              for: output)
         if let repaired = results.repaired { warn("resuming \(PlatformPath.display(output)): dropped \(repaired)") }
         let sweep = Sweep(plan: plan, classifier: classifier)
         sweep.batchSize = batchSize

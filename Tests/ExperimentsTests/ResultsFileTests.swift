@@ -135,6 +135,23 @@ final class ResultsFileTests: XCTestCase {
         XCTAssertEqual(ResultsFile.defaultSummaryPath(for: "out.d/r"), "out.d/r-summary.csv")
     }
 
+    func testProvenanceNamesEveryLibraryAndKeepsOneBlockPerEnvironment() throws {
+        let results = folder.appendingPathComponent("r.csv").path
+        let block = Provenance.block(tool: "sanitize test", weights: "toy weights")
+        for library in ["libjpeg-turbo", "libwebp", "OpenJPEG", "libpng", "zlib"] {
+            let line = block.split(separator: "\n").first { $0.hasPrefix("codec library: \(library) ") }
+            let version = line.map { $0.split(separator: " ").last.map(String.init) ?? "" } ?? ""
+            XCTAssertTrue(version.first?.isNumber == true && version.allSatisfy { $0.isNumber || $0 == "." },
+                          "\(library): '\(line ?? "missing")'")
+        }
+        try Provenance.record(block, for: results)
+        try Provenance.record(block, for: results)
+        let other = Provenance.block(tool: "sanitize other", weights: "toy weights")
+        try Provenance.record(other, for: results)
+        let text = try String(contentsOfFile: Provenance.path(for: results), encoding: .utf8)
+        XCTAssertEqual(text, block + "\n" + other, "the same environment is recorded once, a new one is added")
+    }
+
     func testSummaryAndTable() {
         var wrong = row("b", eps: 4)
         wrong.pred = 1

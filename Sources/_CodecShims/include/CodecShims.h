@@ -124,3 +124,7 @@ void shim_j2k_reader_close(ShimJ2KReader *reader);
 int shim_j2k_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height, float ratio,
                         int *resolutions, uint8_t **output, size_t *output_size,
                         char *message, size_t capacity);
+
+/// The versions of the codec libraries this process runs with, one `name version` per line
+/// (libjpeg-turbo, libwebp, OpenJPEG, libpng, zlib), written into `buffer`.
+void shim_library_versions(char *buffer, size_t capacity);
