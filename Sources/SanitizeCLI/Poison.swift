@@ -80,9 +80,9 @@ struct Poison: ParsableCommand {
         try data.verifyTrainDir()
         var clean = try data.dataset.load(.train, from: data.trainSource)
         if data.limit > 0 { clean = clean.prefix(data.limit) }
-        guard clean.count > 0 else { throw ValidationError("the training set (\(data.trainSource)) holds no images") }
+        guard clean.count > 0 else { throw TrainingError.unusableData(reason: "the training set (\(data.trainSource)) holds no images") }
         guard clean.height % 4 == 0, clean.width % 4 == 0 else {
-            throw ValidationError("images of \(clean.width)×\(clean.height) in \(data.trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
+            throw TrainingError.unusableData(reason: "images of \(clean.width)×\(clean.height) in \(data.trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
         }
         var configuration = PoisonConfiguration()
         configuration.epsilon = Float(eps)
@@ -111,7 +111,7 @@ struct Poison: ParsableCommand {
         let maxChange = changes.max() ?? 0
         let meanChange = Double(changes.reduce(0, +)) / Double(max(changes.count, 1))
         guard maxChange <= eps else {
-            throw ValidationError("internal error: a pixel moved by \(maxChange) levels, above --eps \(eps)")
+            throw TrainingError.poisonOutsideBudget(maxChange: maxChange, eps: eps)
         }
         let seconds = Date().timeIntervalSince(start)
         let settings: [(key: String, value: String)] = [

@@ -195,13 +195,13 @@ struct DataOptions: ParsableArguments {
         if limit > 0 { train = train.prefix(limit) }
         let test = try dataset.load(.test, from: directory)
         guard train.count > 0, test.count > 0 else {
-            throw ValidationError("the training set (\(trainSource)) holds \(train.count) images and the test set (\(directory)) \(test.count); both need at least one")
+            throw TrainingError.unusableData(reason: "the training set (\(trainSource)) holds \(train.count) images and the test set (\(directory)) \(test.count); both need at least one")
         }
         guard train.height % 4 == 0, train.width % 4 == 0 else {
-            throw ValidationError("images of \(train.width)×\(train.height) in \(trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
+            throw TrainingError.unusableData(reason: "images of \(train.width)×\(train.height) in \(trainSource): SmallCNN needs sides divisible by 4 (two 2×2 pools)")
         }
         guard train.height == test.height, train.width == test.width, train.channels == test.channels else {
-            throw ValidationError("training images are \(train.width)×\(train.height)×\(train.channels) but test images are \(test.width)×\(test.height)×\(test.channels)")
+            throw TrainingError.unusableData(reason: "training images are \(train.width)×\(train.height)×\(train.channels) but test images are \(test.width)×\(test.height)×\(test.channels)")
         }
         return (train, test)
     }
