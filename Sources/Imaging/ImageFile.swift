@@ -76,11 +76,6 @@ public enum ImageFile {
         try AtomicFile.write(bytes, to: path)
     }
 
-    /// Writes raw bytes (an encoded image) to `path` atomically, like ``writePNG(_:to:)``.
-    public static func writeBytes(_ bytes: [UInt8], to path: String) throws {
-        try AtomicFile.write(bytes, to: path)
-    }
-
     private static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef")
         return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])

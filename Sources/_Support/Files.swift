@@ -76,17 +76,13 @@ public enum Files {
     }
 
     /// Whether `path` exists (following links).
-    public static func exists(_ path: String) -> Bool { kind(path) != .missing && kind(path) != .danglingSymlink }
+    public static func exists(_ path: String) -> Bool {
+        let kind = kind(path)
+        return kind != .missing && kind != .danglingSymlink
+    }
 
     /// Whether `path` is a folder (following links).
     public static func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
-
-    /// The size of the regular file at `path` in bytes, or nil when it is not one.
-    public static func size(_ path: String) -> Int? {
-        var info = stat()
-        guard PlatformPath.withCString(path, { stat($0, &info) }) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int(info.st_size)
-    }
 
     /// Reads the whole regular file at `path`, refusing it before reading when it is larger than `limit` bytes.
     ///
