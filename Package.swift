@@ -84,17 +84,20 @@ let package = Package(
         /// EfficientNet-Lite0 on the tensor core: weights loading, inference, input gradients.
         .target(name: "Models", dependencies: ["_Support", "Tensors", "_Kernels", "Imaging"], swiftSettings: optimized),
         /// FGSM and the accuracy-vs-epsilon-vs-quality sweep: results rows, resume, summaries.
-        .target(name: "Experiments", dependencies: ["_Support", "Models", "Imaging", "Metrics"], swiftSettings: optimized),
+        .target(name: "Experiments", dependencies: ["_Support", "Models", "Imaging", "Metrics", "Attacks"], swiftSettings: optimized),
         /// Fashion-MNIST (gzip'd IDX) and CIFAR-10 binary readers, and the on-disk codec cache.
         .target(name: "Datasets", dependencies: ["_Support", "Imaging", "CZlib"], swiftSettings: optimized),
+        /// The attacker: losses, FGSM and PGD, threat models (oblivious, BPDA, EOT, transfer) and the
+        /// differentiable JPEG. PGD's projected step also serves the poisons in `Training`.
+        .target(name: "Attacks", dependencies: ["_Support", "Tensors", "Imaging", "Models"], swiftSettings: optimized),
         /// Small CNNs trained under codecs, and the availability poisons.
-        .target(name: "Training", dependencies: ["_Support", "Datasets", "Tensors", "_Kernels", "Imaging"], swiftSettings: optimized),
+        .target(name: "Training", dependencies: ["_Support", "Datasets", "Tensors", "_Kernels", "Imaging", "Attacks"], swiftSettings: optimized),
 
         // MARK: - The executable
         .executableTarget(
             name: "SanitizeCLI",
             dependencies: [
-                "_Support", "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Experiments", "Datasets", "Training",
+                "_Support", "Imaging", "Metrics", "Tensors", "_Kernels", "Models", "Attacks", "Experiments", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["_TestSupport", "_Kernels", "Tensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["_TestSupport", "Tensors"], exclude: ["Golden"]),
         .testTarget(name: "ModelsTests", dependencies: ["_TestSupport", "_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
+        .testTarget(name: "AttacksTests", dependencies: ["_TestSupport", "_Support", "Attacks", "Models", "Imaging", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["_TestSupport", "_Support", "Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "_Support", "Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["_TestSupport", "_Support", "Training", "Datasets", "Tensors"]),
@@ -127,7 +131,7 @@ let package = Package(
             name: "SanitizeBench",
             dependencies: [
                 "_Support", "_CodecBaselines", "_CodecShims", "_LayoutBaseline", "Imaging", "Metrics", "Tensors", "_Kernels",
-                "Models", "Experiments", "Datasets", "Training",
+                "Models", "Attacks", "Experiments", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/SanitizeBench"),
