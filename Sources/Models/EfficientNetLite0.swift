@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 import Imaging
 import Tensors
 
@@ -126,6 +127,47 @@ public final class EfficientNetLite0 {
         return (logits, gradients)
     }
 
+    /// The input gradient of any loss of the logits: `outputGradient(n, logits)` returns image n's
+    /// `∂loss/∂logits` (`classCount` values) given its logits. A float batch `[count, height, width, 3]`
+    /// of 0–255 values, as `logitsAndInputGradients(pixels:…)`.
+    ///
+    /// - Throws: `ModelError.invalidInput`, or `.invalidLabels` when a returned gradient has the wrong length.
+    public func logitsAndInputGradients(pixels: [Float], count: Int, height: Int, width: Int,
+                                        outputGradient: (Int, [Float]) -> [Float]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        try checkPixels(pixels, count: count, height: height, width: width)
+        return try withoutActuallyEscaping(outputGradient) { outputGradient in
+            try logitsAndInputGradients(pixels: pixels, count: count, height: height, width: width,
+                                        escapingOutputGradient: outputGradient)
+        }
+    }
+
+    private func logitsAndInputGradients(pixels: [Float], count: Int, height: Int, width: Int,
+                                         escapingOutputGradient outputGradient: @escaping (Int, [Float]) -> [Float]) throws
+        -> (logits: [[Float]], gradients: [[Float]]) {
+        var logits: [[Float]] = [], gradients: [[Float]] = []
+        var wrongLength: Int?
+        let step = max(1, maximumGradientBatch), perImage = 3 * height * width, classes = classCount
+        for start in stride(from: 0, to: count, by: step) {
+            let end = min(count, start + step)
+            let part = pixels.withUnsafeBufferPointer { source in
+                run(count: end - start, height: height, width: width, seed: { n, row in
+                    let seed = outputGradient(start + n, Array(UnsafeBufferPointer(start: row, count: classes)))
+                    if seed.count != classes { wrongLength = seed.count }
+                    for k in 0..<classes { row[k] = k < seed.count ? seed[k] : 0 }
+                }) { target in
+                    for i in 0..<((end - start) * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
+                }
+            }
+            if let wrongLength {
+                throw ModelError.invalidLabels("a loss gradient has \(wrongLength) values for \(classes) classes")
+            }
+            logits += part.logits
+            gradients += part.gradients
+        }
+        return (logits, gradients)
+    }
+
     /// One batch of 8-bit images through the folded network; with `labels`, also the backward pass.
     private func run(_ images: [RGBImage], labels: [Int]?) -> (logits: [[Float]], gradients: [[Float]]) {
         let perImage = 3 * images[0].height * images[0].width
@@ -144,7 +186,20 @@ public final class EfficientNetLite0 {
     /// `[count, height, width, 3]`; with `labels`, the backward pass follows.
     private func run(count: Int, height: Int, width: Int, labels: [Int]?,
                      fill: (UnsafeMutablePointer<Float>) -> Void) -> (logits: [[Float]], gradients: [[Float]]) {
-        let key = WorkspacePool.Key(batch: count, height: height, width: width, keepsActivations: labels != nil)
+        guard let labels else { return run(count: count, height: height, width: width, seed: nil, fill: fill) }
+        let classes = folded.classes
+        // dCE/dz = softmax(z) − onehot(y), per image.
+        return run(count: count, height: height, width: width, seed: { n, row in
+            Softmax.normalize(row, count: classes)
+            row[labels[n]] -= 1
+        }, fill: fill)
+    }
+
+    /// One batch through the folded network: `fill` writes the normalised input; with `seed`,
+    /// which turns image n's logits into `∂loss/∂logits` in place, the backward pass follows.
+    private func run(count: Int, height: Int, width: Int, seed: ((Int, UnsafeMutablePointer<Float>) -> Void)?,
+                     fill: (UnsafeMutablePointer<Float>) -> Void) -> (logits: [[Float]], gradients: [[Float]]) {
+        let key = WorkspacePool.Key(batch: count, height: height, width: width, keepsActivations: seed != nil)
         let ws = pool.take(key) {
             Workspace(network: folded, batch: key.batch, height: key.height, width: key.width,
                       keepsActivations: key.keepsActivations)
@@ -154,8 +209,8 @@ public final class EfficientNetLite0 {
         folded.forward(ws)
         let classes = folded.classes, perImage = 3 * height * width
         let logits = (0..<count).map { n in Array(UnsafeBufferPointer(start: ws.logits + n * classes, count: classes)) }
-        guard let labels else { return (logits, []) }
-        folded.backward(ws, labels: labels)
+        guard let seed else { return (logits, []) }
+        folded.backward(ws, seed: seed)
         let gradients = (0..<count).map { n -> [Float] in
             let source = ws.inputGradient! + n * perImage
             // d/dx of (x − 127)/128 is 1/128.

@@ -110,15 +110,21 @@ final class FoldedNetwork {
     /// `workspace.logits` and `workspace.pooled` with their gradients.
     /// `checkpoint`, when given, is called with a label after each step (`FastPathProbe`).
     func backward(_ ws: Workspace, labels: [Int], checkpoint: ((String) -> Void)? = nil) {
+        // dCE/dz = softmax(z) − onehot(y), per image.
+        backward(ws, seed: { n, row in
+            Softmax.normalize(row, count: self.classes)
+            row[labels[n]] -= 1
+        }, checkpoint: checkpoint)
+    }
+
+    /// The gradient of a loss with respect to the normalised input, into `workspace.inputGradient`:
+    /// `seed(n, row)` replaces image n's logits at `row` (`classes` values) by `∂loss/∂logits`.
+    func backward(_ ws: Workspace, seed: (Int, UnsafeMutablePointer<Float>) -> Void,
+                  checkpoint: ((String) -> Void)? = nil) {
         guard let (gradA, gradB, gradC) = ws.gradients, let inputGradient = ws.inputGradient else {
             preconditionFailure("FoldedNetwork.backward needs a workspace that keeps activations")
         }
-        // dCE/dz = softmax(z) − onehot(y), per image.
-        for n in 0..<ws.batch {
-            let row = ws.logits + n * classes
-            Softmax.normalize(row, count: classes)
-            row[labels[n]] -= 1
-        }
+        for n in 0..<ws.batch { seed(n, ws.logits + n * classes) }
         checkpoint?("softmax")
         // n k, c k -> n c: one dot product over the contiguous class axis per (n, c).
         fcWeightT.withUnsafeBufferPointer { w in

@@ -1,16 +1,28 @@
 import Imaging
 
-/// The fast gradient sign method (Goodfellow et al. 2015), untargeted, in 8-bit levels.
-///
-/// `x_adv = clip(x0 + eps · sign(∇ₓ CE(f(x0), y)), 0, 255)` with `sign(0) = 0`, so the
-/// result is integer-valued and fits an 8-bit PNG exactly (docs/protocol.md §3).
-public enum FGSM {
-    /// The adversarial image for a budget of `eps` levels (`--eps 4` means ±4/255).
-    ///
-    /// - Parameters:
-    ///   - image: the clean image x0.
-    ///   - gradient: the loss gradient with respect to x0's samples, `image.pixels.count` values.
-    ///   - eps: the L∞ budget in 8-bit levels, 0…255. Zero returns `image` unchanged.
+/// The fast gradient sign method (Goodfellow et al. 2015), untargeted, in 8-bit levels:
+/// `x_adv = clip(x0 + eps · sign(g), 0, 255)` with g the threat's gradient at x0 and
+/// `sign(0) = 0`, so the result is integer-valued (docs/protocol.md §3).
+public struct FGSM: Attack {
+    /// `fgsm`.
+    public let name = "fgsm"
+    /// One step.
+    public let steps = 1
+    /// No restarts.
+    public let restarts = 1
+
+    /// FGSM.
+    public init() {}
+
+    public func perturb(_ x0: RGBImage, eps: Int, threat: any Threat, loss: any Loss, target: LossTarget,
+                        seed: UInt64) throws -> RGBImage {
+        guard eps > 0 else { return x0 }
+        let gradient = try threat.lossGradient(FloatImage(x0), loss: loss, target: target).gradient
+        return Self.perturb(x0, gradient: gradient, eps: eps)
+    }
+
+    /// The FGSM image for a given gradient, `image.pixels.count` values, and a budget of
+    /// `eps` levels, 0…255 (`--eps 4` means ±4/255). Zero returns `image` unchanged.
     public static func perturb(_ image: RGBImage, gradient: [Float], eps: Int) -> RGBImage {
         precondition(gradient.count == image.pixels.count,
                      "FGSM: gradient has \(gradient.count) values, image has \(image.pixels.count) samples")
