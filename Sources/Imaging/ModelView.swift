@@ -1,14 +1,16 @@
 /// docs/protocol.md §1's "model view": what the classifier sees of an image of any size.
 ///
-/// If the image is not already 224×224, its shorter side is resized to 256 with antialiased
-/// bilinear resampling (bit-exact with Pillow's `BILINEAR`, see
-/// ``RGBImage/resizedBilinear(width:height:)``), and the center 224×224 is cropped. The sizes
-/// follow torchvision's `Resize(256)` and `CenterCrop(224)` on PIL images, so results match the
-/// usual ImageNet evaluation pipeline.
+/// If the image is not already `side`×`side`, its shorter side is resized to `resizeSide` with
+/// antialiased bilinear resampling (bit-exact with Pillow's `BILINEAR`, see
+/// ``RGBImage/resizedBilinear(width:height:)``), and the center `side`×`side` is cropped. The sizes
+/// follow torchvision's `Resize(resizeSide)` and `CenterCrop(side)` on PIL images, so results match
+/// the usual ImageNet evaluation pipeline. The defaults, 224 and 256, are EfficientNet-Lite0's view;
+/// Lite1 uses 240 and 272, Lite2 260 and 292 (`EfficientNetLiteVariant.inputSide` and `resizeSide`).
 public enum ModelView {
-    /// The classifier's input side, 224.
+    /// The default classifier input side, 224 (EfficientNet-Lite0's).
     public static let side = 224
-    /// The side the shorter side is resized to before cropping, 256 (the 224/256 = 0.875 ImageNet convention).
+    /// The default side the shorter side is resized to before cropping, 256 (the 224/256 = 0.875
+    /// ImageNet convention).
     public static let resizeSide = 256
 
     /// Where the pipeline resizes to and crops from, for an input of `width`×`height`.
@@ -17,18 +19,21 @@ public enum ModelView {
         public var resizedWidth: Int
         /// The height after resizing (the input height when no resizing happens).
         public var resizedHeight: Int
-        /// The left edge of the 224×224 crop in the resized image.
+        /// The left edge of the `side`×`side` crop in the resized image.
         public var cropX: Int
-        /// The top edge of the 224×224 crop in the resized image.
+        /// The top edge of the `side`×`side` crop in the resized image.
         public var cropY: Int
     }
 
-    /// The resize target and crop origin for an input of `width`×`height` (both positive).
+    /// The resize target and crop origin for an input of `width`×`height` (both positive), for a
+    /// view of `side`×`side` cropped from a shorter side of `resizeSide` (`1 ≤ side ≤ resizeSide`).
     ///
-    /// The shorter side becomes 256 and the longer `Int(256 · long / short)` (truncated, as
-    /// torchvision computes it in floating point). The crop origin is `round((W − 224) / 2)`
-    /// with ties to even, as Python's `round`. A 224×224 input maps to itself.
-    public static func geometry(width: Int, height: Int) -> Geometry {
+    /// The shorter side becomes `resizeSide` and the longer `Int(resizeSide · long / short)`
+    /// (truncated, as torchvision computes it in floating point). The crop origin is
+    /// `round((W − side) / 2)` with ties to even, as Python's `round`. A `side`×`side` input maps
+    /// to itself.
+    public static func geometry(width: Int, height: Int, side: Int = side, resizeSide: Int = resizeSide) -> Geometry {
+        precondition(side >= 1 && resizeSide >= side, "model view needs 1 ≤ side ≤ resizeSide, got \(side) and \(resizeSide)")
         if width == side && height == side {
             return Geometry(resizedWidth: side, resizedHeight: side, cropX: 0, cropY: 0)
         }
@@ -39,9 +44,11 @@ public enum ModelView {
         return Geometry(resizedWidth: w, resizedHeight: h, cropX: origin(w), cropY: origin(h))
     }
 
-    /// The clean 224×224 image x0 of docs/protocol.md §1 for `image`; a 224×224 input is returned unchanged.
-    public static func apply(_ image: RGBImage) -> RGBImage {
-        let g = geometry(width: image.width, height: image.height)
+    /// The clean `side`×`side` image x0 of docs/protocol.md §1 for `image`, its shorter side
+    /// resized to `resizeSide` first (`1 ≤ side ≤ resizeSide`, sizes that come from the chosen
+    /// model, not from user input); a `side`×`side` input is returned unchanged.
+    public static func apply(_ image: RGBImage, side: Int = side, resizeSide: Int = resizeSide) -> RGBImage {
+        let g = geometry(width: image.width, height: image.height, side: side, resizeSide: resizeSide)
         if image.width == side && image.height == side { return image }
         // Only the crop is computed: the same pixels as resizing fully and then cropping.
         return image.resizedBilinear(width: g.resizedWidth, height: g.resizedHeight,

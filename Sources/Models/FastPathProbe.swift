@@ -2,7 +2,7 @@ import _Kernels
 
 // MARK: - The fast path in pieces, for the benchmarks
 
-/// EfficientNet-Lite0's fast path taken apart into runnable pieces, so that the benchmarks can
+/// An EfficientNet-Lite fast path taken apart into runnable pieces, so that the benchmarks can
 /// time where a pass spends its time without the library timing anything itself.
 ///
 /// Every piece runs on buffers owned by the probe, filled with whatever the previous piece left:
@@ -34,8 +34,8 @@ public final class FastPathProbe {
     private let gradient: Workspace
     private let labels: [Int]
 
-    init(network: FoldedNetwork, batch: Int) {
-        let side = EfficientNetLite0Architecture.imageSide, batch = max(1, batch)
+    init(network: FoldedNetwork, batch: Int, side: Int) {
+        let batch = max(1, batch)
         self.network = network
         workspace = Workspace(network: network, batch: batch, height: side, width: side, keepsActivations: true)
         inference = Workspace(network: network, batch: batch, height: side, width: side, keepsActivations: false)
@@ -67,7 +67,7 @@ public final class FastPathProbe {
         network.forward(workspace, checkpoint: checkpoint)
     }
 
-    /// A whole inference forward pass, as `EfficientNetLite0.logits` runs it.
+    /// A whole inference forward pass, as `EfficientNetLite.logits` runs it.
     public func inferenceForward() {
         network.forward(inference)
     }
@@ -102,10 +102,11 @@ public final class FastPathProbe {
     }
 }
 
-extension EfficientNetLite0 {
-    /// A probe of this network's fast path for batches of `batch` 224×224 images.
+extension EfficientNetLite {
+    /// A probe of this network's fast path for batches of `batch` images of the variant's input
+    /// side (224×224 for Lite0).
     @_spi(Benchmarks)
     public func fastPathProbe(batch: Int) -> FastPathProbe {
-        FastPathProbe(network: folded, batch: batch)
+        FastPathProbe(network: folded, batch: batch, side: variant.inputSide)
     }
 }

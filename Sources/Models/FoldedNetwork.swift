@@ -17,8 +17,8 @@ struct FoldedBlock {
     let hasResidual: Bool
 }
 
-/// EfficientNet-Lite0 for inference and input gradients without a tape: every convolution has its
-/// BatchNorm folded in and its ReLU6 fused as a clamp epilogue, so a forward pass is 50
+/// An EfficientNet-Lite network for inference and input gradients without a tape: every convolution has its
+/// BatchNorm folded in and its ReLU6 fused as a clamp epilogue, so a forward pass of Lite0 is 50
 /// `Kernels.conv2d` calls, a pooling loop and one GEMM. The backward pass is written by hand:
 /// the adjoint of each layer on the same folded weights, with the ReLU6 masks from the saved
 /// outputs. It is checked against the tape version (`TapeNetwork`) and finite differences.

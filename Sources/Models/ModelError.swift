@@ -1,21 +1,23 @@
 // MARK: - Errors
 
-/// Why EfficientNet-Lite0 could not be loaded or run. Every description names the file or the
+/// Why an EfficientNet-Lite model could not be chosen, loaded or run. Every description names the file or the
 /// value and the reason; problems with the weights file also say how to install it.
 public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
-    /// No weights file was found; `searched` lists the paths tried, in order.
-    case weightsNotFound(searched: [String])
+    /// A model name that is not one of `EfficientNetLiteVariant.names` (`valid`).
+    case unknownModel(name: String, valid: [String])
+    /// No weights file for `model` was found; `searched` lists the paths tried, in order.
+    case weightsNotFound(model: String, searched: [String])
     /// The file exists but could not be read or parsed (`reason` says what is wrong, naming the
     /// tensor when one is at fault: truncated data, a bad header, a wrong dtype).
     case weightsUnreadable(path: String, reason: String)
-    /// The file's SHA-256 is not that of the converted EfficientNet-Lite0 weights.
-    case checksumMismatch(path: String, expected: String, observed: String)
-    /// Tensors the architecture needs that the file lacks, by name.
-    case missingTensors(path: String, names: [String])
-    /// Tensors in the file that the architecture does not use, by name.
-    case unexpectedTensors(path: String, names: [String])
-    /// A tensor whose shape differs from the architecture's (PyTorch layout, e.g. OIHW).
-    case shapeMismatch(path: String, name: String, expected: [Int], observed: [Int])
+    /// The file's SHA-256 is not that of `model`'s converted weights.
+    case checksumMismatch(path: String, model: String, expected: String, observed: String)
+    /// Tensors `model`'s architecture needs that the file lacks, by name.
+    case missingTensors(path: String, model: String, names: [String])
+    /// Tensors in the file that `model`'s architecture does not use, by name.
+    case unexpectedTensors(path: String, model: String, names: [String])
+    /// A tensor whose shape differs from `model`'s architecture (PyTorch layout, e.g. OIHW).
+    case shapeMismatch(path: String, model: String, name: String, expected: [Int], observed: [Int])
     /// A tensor stored with another element type than the architecture's (F32 for weights).
     case dtypeMismatch(path: String, name: String, expected: String, observed: String)
     /// A weight that is NaN or ±∞, with its flat index and value.
@@ -34,23 +36,25 @@ public enum ModelError: Swift.Error, Equatable, CustomStringConvertible {
     /// A one-line message naming the file or value and the reason.
     public var description: String {
         switch self {
-        case .weightsNotFound(let searched):
-            return "EfficientNet-Lite0 weights not found (looked for \(searched.joined(separator: ", "))); "
+        case .unknownModel(let name, let valid):
+            return "unknown model '\(name)'; choose one of \(valid.joined(separator: ", "))"
+        case .weightsNotFound(let model, let searched):
+            return "\(model) weights not found (looked for \(searched.joined(separator: ", "))); "
                 + Self.installHint
         case .weightsUnreadable(let path, let reason):
             return "cannot read weights \(path): \(reason); " + Self.installHint
-        case .checksumMismatch(let path, let expected, let observed):
-            return "weights \(path) are corrupt or not EfficientNet-Lite0: SHA-256 \(observed), expected "
+        case .checksumMismatch(let path, let model, let expected, let observed):
+            return "weights \(path) are corrupt or not \(model): SHA-256 \(observed), expected "
                 + "\(expected); " + Self.installHint
-        case .missingTensors(let path, let names):
-            return "weights \(path) lack \(names.count) tensor(s): \(names.joined(separator: ", ")); "
-                + Self.installHint
-        case .unexpectedTensors(let path, let names):
-            return "weights \(path) hold \(names.count) unexpected tensor(s): \(names.joined(separator: ", ")); "
-                + Self.installHint
-        case .shapeMismatch(let path, let name, let expected, let observed):
-            return "weights \(path): tensor \(name) has shape \(observed), expected \(expected); "
-                + Self.installHint
+        case .missingTensors(let path, let model, let names):
+            return "weights \(path) lack \(names.count) tensor(s) of \(model) (another model's file?): "
+                + "\(names.joined(separator: ", ")); " + Self.installHint
+        case .unexpectedTensors(let path, let model, let names):
+            return "weights \(path) hold \(names.count) unexpected tensor(s), not in \(model) (another model's "
+                + "file?): \(names.joined(separator: ", ")); " + Self.installHint
+        case .shapeMismatch(let path, let model, let name, let expected, let observed):
+            return "weights \(path): tensor \(name) has shape \(observed), expected \(expected) for \(model) "
+                + "(another model's file?); " + Self.installHint
         case .dtypeMismatch(let path, let name, let expected, let observed):
             return "weights \(path): tensor \(name) is stored as \(observed), expected \(expected); "
                 + Self.installHint

@@ -2,7 +2,7 @@ import Tensors
 
 // MARK: - The differentiable path on the Tensors tape
 
-/// EfficientNet-Lite0 written with `Tensors` ops, recorded on the tape: the same function as
+/// An EfficientNet-Lite network written with `Tensors` ops, recorded on the tape: the same function as
 /// `FoldedNetwork`, but with BatchNorm as its own op (not folded) and autodiff doing the backward
 /// pass. It is the slow, obviously-correct path that the hand-written backward is checked against,
 /// and the one to use for gradients with respect to anything other than the input.
@@ -59,6 +59,6 @@ final class TapeNetwork {
         x.conv2d(weight: layer.weight, stride: (stride, stride), padding: .same, groups: groups)
             .batchNorm(runningMean: layer.norm.mean, runningVariance: layer.norm.variance,
                        weight: layer.norm.weight, bias: layer.norm.bias, training: false,
-                       epsilon: Float(EfficientNetLite0Architecture.batchNormEpsilon))
+                       epsilon: Float(EfficientNetLiteArchitecture.batchNormEpsilon))
     }
 }

@@ -4,27 +4,29 @@ import Imaging
 import Models
 import _Support
 
-/// `sanitize classify`: EfficientNet-Lite0's top classes for each image.
+/// `sanitize classify`: an EfficientNet-Lite model's top classes for each image.
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Classify images with the pretrained EfficientNet-Lite0 (ImageNet-1k).",
+        abstract: "Classify images with a pretrained EfficientNet-Lite model (ImageNet-1k).",
         discussion: """
             Each image (PNG, JPEG, WebP or JPEG 2000, recognised by its bytes) is converted to \
-            8-bit RGB and brought to the model view of docs/protocol.md §1 (shorter side to 256 with \
-            antialiased bilinear resampling, center 224×224 crop) unless it is already 224×224. \
-            The report gives, per image, the most probable classes with their softmax \
-            probabilities and ImageNet names.
+            8-bit RGB and brought to the model's view of docs/protocol.md §1 (shorter side to 256 \
+            with antialiased bilinear resampling, center 224×224 crop, for efficientnet-lite0; \
+            272 and 240×240 for efficientnet-lite1; 292 and 260×260 for efficientnet-lite2) \
+            unless it already has the crop's size. The report gives, per image, the most probable \
+            classes with their softmax probabilities and ImageNet names.
 
             An image that cannot be read is reported on stderr as `error: PATH: reason`; the \
             others are still classified, and the exit status is non-zero at the end.
 
-            The weights are found in $SANITIZE_WEIGHTS or Weights/efficientnet-lite0.safetensors \
-            (installed by Scripts/setup.sh) and checked against their SHA-256; --weights loads \
-            another file of the same architecture, checked tensor by tensor.
+            The weights are found in Weights/MODEL.safetensors (installed by Scripts/setup.sh; \
+            for efficientnet-lite0, $SANITIZE_WEIGHTS first) and checked against their SHA-256; \
+            --weights loads another file of the same architecture, checked tensor by tensor.
 
             Examples:
               sanitize classify Fixtures/images/chelsea.png
+              sanitize classify --model efficientnet-lite1 Fixtures/images/chelsea.png
               sanitize classify photos/*.jpg --top 1 --csv > predictions.csv
             """)
 
@@ -37,7 +39,10 @@ struct Classify: ParsableCommand {
     @Flag(help: "Write CSV with the header image,rank,class,probability,name instead of a table.")
     var csv = false
 
-    @Option(help: "The weights file (safetensors) to use instead of the installed one.")
+    @Option(help: "The classifier, which also sets the model view's size.")
+    var model: EfficientNetLiteVariant = .lite0
+
+    @Option(help: "The weights file (safetensors) of the chosen model to use instead of the installed one.")
     var weights: String?
 
     func validate() throws {
@@ -48,19 +53,19 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let model = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
+        let classifier = try EfficientNetLite(variant: model, weights: weights, verifyChecksum: weights == nil)
         var names: [String] = [], views: [RGBImage] = [], failures = 0
         for path in images {
             do {
                 let image = try ImageFile.read(path)
-                views.append(ModelView.apply(image))
+                views.append(ModelView.apply(image, side: model.inputSide, resizeSide: model.resizeSide))
                 names.append(path)
             } catch {
                 failures += 1
                 warn("\(error)", prefix: "error")
             }
         }
-        let logits = try model.logits(views)
+        let logits = try classifier.logits(views)
         if csv { print("image,rank,class,probability,name") }
         for (path, row) in zip(names, logits) {
             let ranked = Classification.top(top, of: row)
@@ -88,6 +93,9 @@ struct ClassifyFailure: Error, CustomStringConvertible {
     let total: Int
     var description: String { "\(failed) of \(total) image(s) could not be classified" }
 }
+
+/// `--model NAME`: an unknown name is a usage error that lists the valid ones.
+extension EfficientNetLiteVariant: ExpressibleByArgument {}
 
 private extension String {
     /// The string right-aligned in `width` characters (unchanged when longer).

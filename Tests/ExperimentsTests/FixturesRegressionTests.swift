@@ -39,7 +39,7 @@ final class FixturesRegressionTests: XCTestCase {
                                  weights: "test")
         let output = folder.appendingPathComponent("results.csv").path
         let file = try ResultsFile(path: output, settings: plan.recordedSettings, resume: false)
-        let skipped = try Sweep(plan: plan, classifier: try EfficientNetLite0()).run(results: file)
+        let skipped = try Sweep(plan: plan, classifier: try EfficientNetLite()).run(results: file)
         XCTAssertTrue(skipped.isEmpty, "\(skipped)")
         let observed = try ResultRow.readAll(path: output)
 

@@ -3,13 +3,16 @@ import Imaging
 import XCTest
 
 /// The model view against Pillow's outputs (Scripts/reference/model_view_pillow.py, Pillow 13):
-/// every 8th row of the 224×224 result, for skimage photos and formula-made synthetic images.
+/// every 8th row of the result, for skimage photos and formula-made synthetic images, at the
+/// three models' sizes (224 from 256, 240 from 272, 260 from 292).
 final class ModelViewTests: XCTestCase {
     struct Manifest: Decodable {
         struct Entry: Decodable {
             var name: String
             var source: String
             var size: [Int]
+            var side: Int
+            var resize_side: Int
             var resized: [Int]
             var crop: [Int]
         }
@@ -34,9 +37,11 @@ final class ModelViewTests: XCTestCase {
 
     func testGeometryMatchesTorchvisionSizes() throws {
         let entries = try manifest().images
-        XCTAssertEqual(entries.count, 12)
+        XCTAssertEqual(entries.count, 28)
+        XCTAssertEqual(Set(entries.map { [$0.side, $0.resize_side] }), [[224, 256], [240, 272], [260, 292]])
         for entry in entries {
-            let g = ModelView.geometry(width: entry.size[0], height: entry.size[1])
+            let g = ModelView.geometry(width: entry.size[0], height: entry.size[1], side: entry.side,
+                                       resizeSide: entry.resize_side)
             XCTAssertEqual([g.resizedWidth, g.resizedHeight], entry.resized, "\(entry.name) resized size")
             XCTAssertEqual([g.cropX, g.cropY], entry.crop, "\(entry.name) crop origin")
         }
@@ -49,14 +54,16 @@ final class ModelViewTests: XCTestCase {
                 ? Self.synthetic(width: entry.size[0], height: entry.size[1])
                 : try ImageFile.read(entry.source)
             XCTAssertEqual([input.width, input.height], entry.size, "\(entry.name) input size")
-            let view = ModelView.apply(input)
-            XCTAssertEqual(view.width, 224)
-            XCTAssertEqual(view.height, 224)
+            let side = entry.side
+            let view = ModelView.apply(input, side: side, resizeSide: entry.resize_side)
+            XCTAssertEqual(view.width, side, entry.name)
+            XCTAssertEqual(view.height, side, entry.name)
             let reference = try ImageFile.read("\(Self.referenceFolder)/\(entry.name).rows.png")
+            XCTAssertEqual(reference.width, side, "\(entry.name): reference width")
             var maximum = 0, exact = 0, total = 0
-            for (i, y) in stride(from: 0, to: 224, by: manifest.row_step).enumerated() {
-                for x in 0 ..< 224 * 3 {
-                    let ours = Int(view.pixels[y * 224 * 3 + x]), theirs = Int(reference.pixels[i * 224 * 3 + x])
+            for (i, y) in stride(from: 0, to: side, by: manifest.row_step).enumerated() {
+                for x in 0 ..< side * 3 {
+                    let ours = Int(view.pixels[y * side * 3 + x]), theirs = Int(reference.pixels[i * side * 3 + x])
                     maximum = max(maximum, abs(ours - theirs))
                     exact += ours == theirs ? 1 : 0
                     total += 1
@@ -112,5 +119,24 @@ final class ModelViewTests: XCTestCase {
         XCTAssertEqual(ModelView.apply(square), square)
         let wide = Self.synthetic(width: 300, height: 256)
         XCTAssertEqual(ModelView.apply(wide), wide.cropped(x: 38, y: 16, width: 224, height: 224))
+    }
+
+    /// The same rules at the other models' sizes: an input of the view's size is kept, one whose
+    /// shorter side is already the resize side is only cropped, and the defaults are 224 from 256.
+    func testOtherSizesKeepTheirOwnSquareAndOnlyCropAtTheResizeSide() {
+        for (side, resizeSide) in [(240, 272), (260, 292)] {
+            let square = TestFiles.texture(width: side, height: side)
+            XCTAssertEqual(ModelView.apply(square, side: side, resizeSide: resizeSide), square, "\(side)")
+            let tall = Self.synthetic(width: resizeSide, height: resizeSide + 50)
+            XCTAssertEqual(ModelView.apply(tall, side: side, resizeSide: resizeSide),
+                           tall.cropped(x: 16, y: 41, width: side, height: side), "\(side)")
+            // A 224×224 image is resized up for the larger views, not returned as it is.
+            let small = ModelView.apply(TestFiles.texture(width: 224, height: 224), side: side, resizeSide: resizeSide)
+            XCTAssertEqual([small.width, small.height], [side, side])
+        }
+        let photo = Self.synthetic(width: 451, height: 300)
+        XCTAssertEqual(ModelView.apply(photo), ModelView.apply(photo, side: 224, resizeSide: 256))
+        XCTAssertEqual(ModelView.geometry(width: 451, height: 300),
+                       ModelView.geometry(width: 451, height: 300, side: 224, resizeSide: 256))
     }
 }

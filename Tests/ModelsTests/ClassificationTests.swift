@@ -29,10 +29,11 @@ final class ClassificationTests: XCTestCase {
     }
 
     func testArchitectureTensorList() {
-        let shapes = EfficientNetLite0Architecture.tensorShapes
+        let architecture = EfficientNetLiteVariant.lite0.architecture
+        let shapes = architecture.tensorShapes
         XCTAssertEqual(shapes.count, 247)
         XCTAssertEqual(shapes.reduce(0) { $0 + $1.shape.reduce(1, *) }, 4_694_024)
-        XCTAssertEqual(EfficientNetLite0Architecture.blocks.count, 16)
-        XCTAssertEqual(EfficientNetLite0Architecture.blocks.filter(\.hasResidual).count, 9)
+        XCTAssertEqual(architecture.blocks.count, 16)
+        XCTAssertEqual(architecture.blocks.filter(\.hasResidual).count, 9)
     }
 }

@@ -27,7 +27,7 @@ struct ReferenceImage {
 /// Loads the model once for all tests. Missing weights FAIL the test (never skip): the message
 /// says how to install them.
 enum Shared {
-    static let model: Result<EfficientNetLite0, Swift.Error> = Result { try EfficientNetLite0() }
+    static let model: Result<EfficientNetLite, Swift.Error> = Result { try EfficientNetLite() }
 
     static let reference: Result<[ReferenceImage], Swift.Error> = Result {
         let directory = repositoryRoot.appendingPathComponent("Tests/ModelsTests/Reference")
@@ -66,7 +66,7 @@ func loadFastPass(file: StaticString = #filePath, line: UInt = #line) throws -> 
 }
 
 /// The shared model, or a test failure saying to run Scripts/setup.sh.
-func loadModel(file: StaticString = #filePath, line: UInt = #line) throws -> EfficientNetLite0 {
+func loadModel(file: StaticString = #filePath, line: UInt = #line) throws -> EfficientNetLite {
     do {
         return try Shared.model.get()
     } catch {

@@ -34,7 +34,7 @@ final class WeightsFileTests: XCTestCase {
     /// Asserts loading `path` throws an error whose description contains every string of `needles`.
     private func assertLoadFails(_ path: String, verifyChecksum: Bool = false, mentions needles: [String],
                                  line: UInt = #line) {
-        XCTAssertThrowsError(try EfficientNetLite0(weights: path, verifyChecksum: verifyChecksum), line: line) { error in
+        XCTAssertThrowsError(try EfficientNetLite(weights: path, verifyChecksum: verifyChecksum), line: line) { error in
             let message = "\(error)"
             for needle in needles + ["Scripts/setup.sh"] {
                 XCTAssertTrue(message.contains(needle), "expected '\(needle)' in: \(message)", line: line)
@@ -74,7 +74,7 @@ final class WeightsFileTests: XCTestCase {
         bytes[bytes.count - 3] ^= 0x10
         let url = directory.appendingPathComponent("corrupt.safetensors")
         try bytes.write(to: url)
-        assertLoadFails(url.path, verifyChecksum: true, mentions: ["SHA-256", WeightsLocation.sha256, url.path])
+        assertLoadFails(url.path, verifyChecksum: true, mentions: ["SHA-256", EfficientNetLiteVariant.lite0.weightsSHA256, url.path])
     }
 
     /// A safetensors file built entry by entry, so that any dtype, offset or repeated name can be written.
@@ -212,12 +212,17 @@ final class WeightsFileTests: XCTestCase {
         XCTAssertThrowsError(try WeightsLocation.defaultPath()) { error in
             XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("SANITIZE_WEIGHTS"), "\(error)")
         }
+        // The variable names one file, Lite0's: the other models are still found where setup installs them.
+        for variant in [EfficientNetLiteVariant.lite1, .lite2] {
+            XCTAssertTrue(try WeightsLocation.defaultPath(for: variant).hasSuffix("/Weights/" + variant.weightsFileName),
+                          "\(variant) ignores $\(WeightsLocation.environmentVariable)")
+        }
     }
 
     /// The installed file hashes to the published checksum (the same value Scripts/fetch_weights.sh checks).
     func testInstalledFileMatchesItsChecksum() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: try WeightsLocation.defaultPath()))
-        XCTAssertEqual(WeightsLocation.checksum(of: bytes), WeightsLocation.sha256)
+        XCTAssertEqual(WeightsLocation.checksum(of: bytes), EfficientNetLiteVariant.lite0.weightsSHA256)
     }
 
     /// FIPS 180-2 test vectors: "", "abc" and the two-block message.

@@ -51,7 +51,7 @@ struct BenchModel: ParsableCommand {
     }
 
     func run() throws {
-        let model = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
+        let model = try EfficientNetLite(weights: weights, verifyChecksum: weights == nil)
         var generator = SystemRandomNumberGenerator()
         let images = (0..<8).map { _ in
             RGBImage(width: 224, height: 224, pixels: (0..<(3 * 224 * 224)).map { _ in UInt8.random(in: 0...255, using: &generator) })
@@ -71,7 +71,7 @@ struct BenchModel: ParsableCommand {
 
         let machine = try MachinePeak.read(ghz: ghz)
         let cores = machine.cores, peak = machine.gflops
-        let flops = EfficientNetLite0Architecture.forwardFLOPs()
+        let flops = model.variant.architecture.forwardFLOPs(height: 224, width: 224)
         print("EfficientNet-Lite0, 224×224, \(cores) cores, median of \(runs) runs; "
               + String(format: "%.3f GFLOP per forward; peak %.1f GFLOP/s", flops / 1e9, peak))
         print("measure".padding(36) + "ms/img".leftPad(9) + "GFLOP/s".leftPad(9) + "% peak".leftPad(8)
@@ -112,7 +112,7 @@ struct BenchModel: ParsableCommand {
     }
 
     /// Per-convolution medians at batch 1 and their sum, against a full pass.
-    private func printLayers(_ model: EfficientNetLite0) {
+    private func printLayers(_ model: EfficientNetLite) {
         let profile = ModelProfile.measure(model.fastPathProbe(batch: 1), runs: runs)
         print("\nper convolution, batch 1 (median ms): forward alone, GFLOP/s, forward within whole passes, input gradient")
         var forward = 0.0, inContext = 0.0, backward = 0.0

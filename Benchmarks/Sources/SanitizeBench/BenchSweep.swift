@@ -38,7 +38,7 @@ struct BenchSweep: ParsableCommand {
     func run() throws {
         let settings = try ["jpeg:10,25,50,75,90", "webp:10,25,50,75,90", "jpeg2000:100,50,20,10"].flatMap(CodecSetting.parseList)
         let files = try SweepImage.list(inputs).files
-        let classifier = try EfficientNetLite0(weights: weights, verifyChecksum: weights == nil)
+        let classifier = try EfficientNetLite(weights: weights, verifyChecksum: weights == nil)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sanitize-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -2,4 +2,4 @@ import Models
 
 /// The ImageNet model is the sweep's classifier: its batched `logits` and `inputGradients`
 /// already have the shapes `Classifier` asks for.
-extension EfficientNetLite0: Classifier {}
+extension EfficientNetLite: Classifier {}

@@ -3,14 +3,17 @@ import _Support
 import Imaging
 import Tensors
 
-// MARK: - EfficientNet-Lite0
+// MARK: - EfficientNet-Lite
 
-/// The pretrained ImageNet classifier of docs/protocol.md §2: EfficientNet-Lite0 on 8-bit RGB images.
+/// A pretrained ImageNet classifier of docs/protocol.md §2: EfficientNet-Lite0, Lite1 or Lite2
+/// (`variant`) on 8-bit RGB images.
 ///
 /// The input normalisation `(x − 127) / 128` is part of the model, so images go in as they are
 /// (0–255) and gradients come out with respect to those 0–255 pixel values. Images should be the
-/// 224×224 model view (`ModelView.apply`); other sizes work too (SAME padding adapts, the head
-/// pools globally) but are not what the weights were trained on.
+/// variant's model view (`ModelView.apply(_:side:resizeSide:)` with `variant.inputSide` and
+/// `variant.resizeSide`: 224×224 for Lite0, 240×240 for Lite1, 260×260 for Lite2); other sizes
+/// work too (SAME padding adapts, the head pools globally) but are not what the weights were
+/// trained on.
 ///
 /// Two implementations of the same function:
 /// - the **fast path** (`logits`, `inputGradients`, `logitsAndInputGradients`): BatchNorm folded
@@ -20,7 +23,11 @@ import Tensors
 ///   the reference the fast backward is tested against.
 ///
 /// A model is safe to call from several threads at once: each call takes its own buffers.
-public final class EfficientNetLite0 {
+public final class EfficientNetLite {
+    /// Which of the three models this is.
+    public let variant: EfficientNetLiteVariant
+    /// The model's name in results and settings, e.g. `efficientnet-lite1`.
+    public var modelName: String { variant.name }
     /// The weights file (or `<tensors>`), for messages.
     public let source: String
     /// The number of classes, 1000.
@@ -39,7 +46,8 @@ public final class EfficientNetLite0 {
     let tape: TapeNetwork
     private let pool = WorkspacePool()
 
-    init(folded: FoldedNetwork, tape: TapeNetwork, source: String) {
+    init(variant: EfficientNetLiteVariant, folded: FoldedNetwork, tape: TapeNetwork, source: String) {
+        self.variant = variant
         self.folded = folded
         self.tape = tape
         self.source = source
