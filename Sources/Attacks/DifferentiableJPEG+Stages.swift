@@ -22,45 +22,58 @@ struct Plane: Equatable {
         self.init(width: width, height: height, values: [Float](repeating: 0, count: width * height))
     }
 
-    /// Padded to `width × height` (no smaller than the plane) by repeating the last column and row.
-    func replicated(width: Int, height: Int) -> Plane {
+    /// A `width × height` plane whose samples `fill` writes, given this plane's samples.
+    func map(width: Int, height: Int, _ fill: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void) -> Plane {
         var out = Plane(width: width, height: height)
-        for y in 0 ..< height {
-            let source = min(y, self.height - 1) * self.width
-            let row = y * width
-            for x in 0 ..< width { out.values[row + x] = values[source + min(x, self.width - 1)] }
+        values.withUnsafeBufferPointer { source in
+            out.values.withUnsafeMutableBufferPointer { target in fill(source, target) }
         }
         return out
+    }
+
+    /// Padded to `width × height` (no smaller than the plane) by repeating the last column and row.
+    func replicated(width: Int, height: Int) -> Plane {
+        let (w, h) = (self.width, self.height)
+        return map(width: width, height: height) { source, out in
+            for y in 0 ..< height {
+                let from = min(y, h - 1) * w, row = y * width
+                for x in 0 ..< w { out[row + x] = source[from + x] }
+                for x in w ..< width { out[row + x] = source[from + w - 1] }
+            }
+        }
     }
 
     /// The transpose of ``replicated(width:height:)``: back to `width × height`, each padded
     /// sample's value added to the edge sample it copied.
     func folded(width: Int, height: Int) -> Plane {
-        var out = Plane(width: width, height: height)
-        for y in 0 ..< self.height {
-            let target = min(y, height - 1) * width
-            let row = y * self.width
-            for x in 0 ..< self.width { out.values[target + min(x, width - 1)] += values[row + x] }
+        let (w, h) = (self.width, self.height)
+        return map(width: width, height: height) { source, out in
+            for y in 0 ..< h {
+                let to = min(y, height - 1) * width, row = y * w
+                for x in 0 ..< width { out[to + x] += source[row + x] }
+                for x in width ..< w { out[to + width - 1] += source[row + x] }
+            }
         }
-        return out
     }
 
     /// The top-left `width × height` samples.
     func cropped(width: Int, height: Int) -> Plane {
-        var out = Plane(width: width, height: height)
-        for y in 0 ..< height {
-            for x in 0 ..< width { out.values[y * width + x] = values[y * self.width + x] }
+        let w = self.width
+        return map(width: width, height: height) { source, out in
+            for y in 0 ..< height {
+                for x in 0 ..< width { out[y * width + x] = source[y * w + x] }
+            }
         }
-        return out
     }
 
     /// The transpose of ``cropped(width:height:)``: the plane at the top left of a zero `width × height` plane.
     func embedded(width: Int, height: Int) -> Plane {
-        var out = Plane(width: width, height: height)
-        for y in 0 ..< self.height {
-            for x in 0 ..< self.width { out.values[y * width + x] = values[y * self.width + x] }
+        let (w, h) = (self.width, self.height)
+        return map(width: width, height: height) { source, out in
+            for y in 0 ..< h {
+                for x in 0 ..< w { out[y * width + x] = source[y * w + x] }
+            }
         }
-        return out
     }
 }
 
@@ -82,39 +95,74 @@ enum Colour {
     static let bFromCb = 116130
 
     /// An input value as the 8-bit sample the codec receives: rounded and clamped (NaN as 0).
+    /// (Truncating `v + 0.5` rounds a non-negative v without a libm call on baseline x86-64.)
     static func sample(_ value: Float) -> Int {
-        value >= 0 ? Int(min(value, 255).rounded()) : 0
+        value >= 0 ? Int(min(value, 255) + 0.5) : 0
+    }
+
+    typealias Buffer = UnsafeMutableBufferPointer<Float>
+
+    /// Three planes of one size, written together by `fill`.
+    static func planes(width: Int, height: Int, _ fill: (Buffer, Buffer, Buffer) -> Void) -> (Plane, Plane, Plane) {
+        var a = Plane(width: width, height: height), b = Plane(width: width, height: height), c = Plane(width: width, height: height)
+        a.values.withUnsafeMutableBufferPointer { pa in
+            b.values.withUnsafeMutableBufferPointer { pb in
+                c.values.withUnsafeMutableBufferPointer { pc in fill(pa, pb, pc) }
+            }
+        }
+        return (a, b, c)
+    }
+
+    /// Calls `body` with the samples of three planes of one size.
+    static func reading<T>(_ a: Plane, _ b: Plane, _ c: Plane,
+                           _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> T) -> T
+    {
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                c.values.withUnsafeBufferPointer { pc in body(pa, pb, pc) }
+            }
+        }
     }
 
     /// RGB to Y, Cb, Cr planes. Rounded, this is libjpeg's integer arithmetic exactly: Y rounds
     /// half up and Cb, Cr add 0.5 − 2⁻¹⁶ before truncating (jccolor.c's "fudge factor").
     static func ycbcr(_ pixels: [Float], width: Int, height: Int, rounded: Bool) -> (Plane, Plane, Plane) {
-        var planes = (Plane(width: width, height: height), Plane(width: width, height: height), Plane(width: width, height: height))
         let half = 1 << 15, offset = 128 << 16
-        for i in 0 ..< width * height {
-            if rounded {
-                let r = sample(pixels[3 * i]), g = sample(pixels[3 * i + 1]), b = sample(pixels[3 * i + 2])
-                planes.0.values[i] = Float((y.r * r + y.g * g + y.b * b + half) >> 16)
-                planes.1.values[i] = Float((cb.r * r + cb.g * g + cb.b * b + offset + half - 1) >> 16)
-                planes.2.values[i] = Float((cr.r * r + cr.g * g + cr.b * b + offset + half - 1) >> 16)
-            } else {
-                let r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2]
-                planes.0.values[i] = (Float(y.r) * r + Float(y.g) * g + Float(y.b) * b) / one
-                planes.1.values[i] = (Float(cb.r) * r + Float(cb.g) * g + Float(cb.b) * b) / one + 128
-                planes.2.values[i] = (Float(cr.r) * r + Float(cr.g) * g + Float(cr.b) * b) / one + 128
+        // Locals, so that the loops do not reach for the globals' lazy initialisers.
+        let (y, cb, cr, one) = (y, cb, cr, one)
+        return pixels.withUnsafeBufferPointer { p in
+            planes(width: width, height: height) { luma, blue, red in
+                for i in 0 ..< width * height {
+                    if rounded {
+                        let r = sample(p[3 * i]), g = sample(p[3 * i + 1]), b = sample(p[3 * i + 2])
+                        // Samples 0…255 times 16-bit constants: no overflow, so wrapping arithmetic.
+                        luma[i] = Float((y.r &* r &+ y.g &* g &+ y.b &* b &+ half) &>> 16)
+                        blue[i] = Float((cb.r &* r &+ cb.g &* g &+ cb.b &* b &+ offset &+ half &- 1) &>> 16)
+                        red[i] = Float((cr.r &* r &+ cr.g &* g &+ cr.b &* b &+ offset &+ half &- 1) &>> 16)
+                    } else {
+                        let r = p[3 * i], g = p[3 * i + 1], b = p[3 * i + 2]
+                        luma[i] = (Float(y.r) * r + Float(y.g) * g + Float(y.b) * b) / one
+                        blue[i] = (Float(cb.r) * r + Float(cb.g) * g + Float(cb.b) * b) / one + 128
+                        red[i] = (Float(cr.r) * r + Float(cr.g) * g + Float(cr.b) * b) / one + 128
+                    }
+                }
             }
         }
-        return planes
     }
 
     /// The transpose of ``ycbcr(_:width:height:rounded:)``'s linear part: plane gradients to RGB.
     static func ycbcrTranspose(_ gy: Plane, _ gcb: Plane, _ gcr: Plane) -> [Float] {
+        let (y, cb, cr, one) = (y, cb, cr, one)
         var out = [Float](repeating: 0, count: 3 * gy.values.count)
-        for i in gy.values.indices {
-            let a = gy.values[i], b = gcb.values[i], c = gcr.values[i]
-            out[3 * i] = (Float(y.r) * a + Float(cb.r) * b + Float(cr.r) * c) / one
-            out[3 * i + 1] = (Float(y.g) * a + Float(cb.g) * b + Float(cr.g) * c) / one
-            out[3 * i + 2] = (Float(y.b) * a + Float(cb.b) * b + Float(cr.b) * c) / one
+        reading(gy, gcb, gcr) { ga, gb, gc in
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0 ..< ga.count {
+                    let a = ga[i], b = gb[i], c = gc[i]
+                    out[3 * i] = (Float(y.r) * a + Float(cb.r) * b + Float(cr.r) * c) / one
+                    out[3 * i + 1] = (Float(y.g) * a + Float(cb.g) * b + Float(cr.g) * c) / one
+                    out[3 * i + 2] = (Float(y.b) * a + Float(cb.b) * b + Float(cr.b) * c) / one
+                }
+            }
         }
         return out
     }
@@ -124,17 +172,22 @@ enum Colour {
     static func rgb(_ luma: Plane, _ blue: Plane, _ red: Plane, rounded: Bool) -> [Float] {
         var out = [Float](repeating: 0, count: 3 * luma.values.count)
         let half = 1 << 15
-        for i in luma.values.indices {
-            if rounded {
-                let l = Int(luma.values[i]), b = Int(blue.values[i]) - 128, r = Int(red.values[i]) - 128
-                out[3 * i] = Float(min(max(l + ((rFromCr * r + half) >> 16), 0), 255))
-                out[3 * i + 1] = Float(min(max(l + ((gFromCb * b + gFromCr * r + half) >> 16), 0), 255))
-                out[3 * i + 2] = Float(min(max(l + ((bFromCb * b + half) >> 16), 0), 255))
-            } else {
-                let l = luma.values[i], b = blue.values[i] - 128, r = red.values[i] - 128
-                out[3 * i] = l + Float(rFromCr) / one * r
-                out[3 * i + 1] = l + (Float(gFromCb) * b + Float(gFromCr) * r) / one
-                out[3 * i + 2] = l + Float(bFromCb) / one * b
+        let (rFromCr, gFromCb, gFromCr, bFromCb, one) = (rFromCr, gFromCb, gFromCr, bFromCb, one)
+        reading(luma, blue, red) { pl, pb, pr in
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0 ..< pl.count {
+                    if rounded {
+                        let l = Int(pl[i]), b = Int(pb[i]) - 128, r = Int(pr[i]) - 128
+                        out[3 * i] = Float(min(max(l &+ ((rFromCr &* r &+ half) &>> 16), 0), 255))
+                        out[3 * i + 1] = Float(min(max(l &+ ((gFromCb &* b &+ gFromCr &* r &+ half) &>> 16), 0), 255))
+                        out[3 * i + 2] = Float(min(max(l &+ ((bFromCb &* b &+ half) &>> 16), 0), 255))
+                    } else {
+                        let l = pl[i], b = pb[i] - 128, r = pr[i] - 128
+                        out[3 * i] = l + Float(rFromCr) / one * r
+                        out[3 * i + 1] = l + (Float(gFromCb) * b + Float(gFromCr) * r) / one
+                        out[3 * i + 2] = l + Float(bFromCb) / one * b
+                    }
+                }
             }
         }
         return out
@@ -142,14 +195,17 @@ enum Colour {
 
     /// The transpose of ``rgb(_:_:_:rounded:)``'s linear part: RGB gradients to Y, Cb, Cr planes.
     static func rgbTranspose(_ gradient: [Float], width: Int, height: Int) -> (Plane, Plane, Plane) {
-        var planes = (Plane(width: width, height: height), Plane(width: width, height: height), Plane(width: width, height: height))
-        for i in 0 ..< width * height {
-            let r = gradient[3 * i], g = gradient[3 * i + 1], b = gradient[3 * i + 2]
-            planes.0.values[i] = r + g + b
-            planes.1.values[i] = (Float(gFromCb) * g + Float(bFromCb) * b) / one
-            planes.2.values[i] = (Float(rFromCr) * r + Float(gFromCr) * g) / one
+        let (rFromCr, gFromCb, gFromCr, bFromCb, one) = (rFromCr, gFromCb, gFromCr, bFromCb, one)
+        return gradient.withUnsafeBufferPointer { g in
+            planes(width: width, height: height) { luma, blue, red in
+                for i in 0 ..< width * height {
+                    let r = g[3 * i], gg = g[3 * i + 1], b = g[3 * i + 2]
+                    luma[i] = r + gg + b
+                    blue[i] = (Float(gFromCb) * gg + Float(bFromCb) * b) / one
+                    red[i] = (Float(rFromCr) * r + Float(gFromCr) * gg) / one
+                }
+            }
         }
-        return planes
     }
 }
 
@@ -159,27 +215,27 @@ enum Resampling {
     /// 2×2 means of an even-sized plane. Rounded: `(a + b + c + d + bias) >> 2` with the bias 1, 2,
     /// 1, 2, … along each output row (jcsample.c's h2v2 downsampling).
     static func downsample(_ plane: Plane, rounded: Bool) -> Plane {
-        var out = Plane(width: plane.width / 2, height: plane.height / 2)
-        for i in 0 ..< out.height {
-            let top = 2 * i * plane.width, bottom = top + plane.width
-            for j in 0 ..< out.width {
-                let sum = plane.values[top + 2 * j] + plane.values[top + 2 * j + 1]
-                    + plane.values[bottom + 2 * j] + plane.values[bottom + 2 * j + 1]
-                out.values[i * out.width + j] = rounded ? ((sum + Float(1 + j % 2)) / 4).rounded(.down) : sum / 4
+        let (w, width, height) = (plane.width, plane.width / 2, plane.height / 2)
+        return plane.map(width: width, height: height) { p, out in
+            for i in 0 ..< height {
+                let top = 2 * i * w, bottom = top + w
+                for j in 0 ..< width {
+                    let sum = p[top + 2 * j] + p[top + 2 * j + 1] + p[bottom + 2 * j] + p[bottom + 2 * j + 1]
+                    // The rounded samples are whole numbers, so the shift is libjpeg's exactly.
+                    out[i * width + j] = rounded ? Float((Int(sum) + 1 + j % 2) >> 2) : sum / 4
+                }
             }
         }
-        return out
     }
 
     /// The transpose of ``downsample(_:rounded:)``'s linear part: each gradient, divided by 4, to its 2×2 samples.
     static func downsampleTranspose(_ gradient: Plane) -> Plane {
-        var out = Plane(width: 2 * gradient.width, height: 2 * gradient.height)
-        for y in 0 ..< out.height {
-            for x in 0 ..< out.width {
-                out.values[y * out.width + x] = gradient.values[(y / 2) * gradient.width + x / 2] / 4
+        let (w, width, height) = (gradient.width, 2 * gradient.width, 2 * gradient.height)
+        return gradient.map(width: width, height: height) { g, out in
+            for y in 0 ..< height {
+                for x in 0 ..< width { out[y * width + x] = g[(y / 2) * w + x / 2] / 4 }
             }
         }
-        return out
     }
 
     /// The four chroma samples behind output pixel `(x, y)` and their weights in sixteenths.
@@ -202,80 +258,90 @@ enum Resampling {
     /// `(3 colsum(j) + colsum(jh) + bias) >> 4` with `colsum = 3 C(i, ·) + C(iv, ·)` and the bias 8
     /// on even output columns, 7 on odd ones.
     static func upsample(_ plane: Plane, _ geometry: DifferentiableJPEG.Geometry, fancy: Bool, rounded: Bool) -> Plane {
-        var out = Plane(width: geometry.width, height: geometry.height)
-        let w = plane.width
-        for y in 0 ..< geometry.height {
-            for x in 0 ..< geometry.width {
-                let t = taps(x: x, y: y, geometry, fancy: fancy)
-                let value: Float
-                if fancy {
-                    let near = 3 * plane.values[t.i * w + t.j] + plane.values[t.iv * w + t.j]
-                    let across = 3 * plane.values[t.i * w + t.jh] + plane.values[t.iv * w + t.jh]
+        let w = plane.width, width = geometry.width
+        return plane.map(width: width, height: geometry.height) { p, out in
+            for y in 0 ..< geometry.height {
+                for x in 0 ..< width {
+                    let t = taps(x: x, y: y, geometry, fancy: fancy)
+                    guard fancy else {
+                        out[y * width + x] = p[t.i * w + t.j]
+                        continue
+                    }
+                    let near = 3 * p[t.i * w + t.j] + p[t.iv * w + t.j]
+                    let across = 3 * p[t.i * w + t.jh] + p[t.iv * w + t.jh]
                     let sum = 3 * near + across
-                    value = rounded ? ((sum + Float(x % 2 == 0 ? 8 : 7)) / 16).rounded(.down) : sum / 16
-                } else {
-                    value = plane.values[t.i * w + t.j]
+                    out[y * width + x] = rounded ? Float((Int(sum) + (x % 2 == 0 ? 8 : 7)) >> 4) : sum / 16
                 }
-                out.values[y * geometry.width + x] = value
             }
         }
-        return out
     }
 
     /// The transpose of ``upsample(_:_:fancy:rounded:)``'s linear part, into a coded chroma plane.
     static func upsampleTranspose(_ gradient: Plane, _ geometry: DifferentiableJPEG.Geometry, fancy: Bool) -> Plane {
-        var out = Plane(width: geometry.chromaCodedWidth, height: geometry.chromaCodedHeight)
-        let w = out.width
-        for y in 0 ..< geometry.height {
-            for x in 0 ..< geometry.width {
-                let g = gradient.values[y * geometry.width + x]
-                let t = taps(x: x, y: y, geometry, fancy: fancy)
-                if fancy {
-                    out.values[t.i * w + t.j] += 9 / 16 * g
-                    out.values[t.i * w + t.jh] += 3 / 16 * g
-                    out.values[t.iv * w + t.j] += 3 / 16 * g
-                    out.values[t.iv * w + t.jh] += 1 / 16 * g
-                } else {
-                    out.values[t.i * w + t.j] += g
+        let w = geometry.chromaCodedWidth, width = geometry.width
+        return gradient.map(width: w, height: geometry.chromaCodedHeight) { gradient, out in
+            for y in 0 ..< geometry.height {
+                for x in 0 ..< width {
+                    let g = gradient[y * width + x]
+                    let t = taps(x: x, y: y, geometry, fancy: fancy)
+                    guard fancy else {
+                        out[t.i * w + t.j] += g
+                        continue
+                    }
+                    out[t.i * w + t.j] += 9 / 16 * g
+                    out[t.i * w + t.jh] += 3 / 16 * g
+                    out[t.iv * w + t.j] += 3 / 16 * g
+                    out[t.iv * w + t.jh] += 1 / 16 * g
                 }
             }
         }
-        return out
     }
 }
 
 // MARK: - 8×8 transforms
 
 enum BlockTransform {
+    /// One row of an 8×8 block.
+    typealias Row = SIMD8<Float>
+
     /// The orthonormal 8-point DCT-II matrix, `D[u][n] = c(u)/2 · cos((2n + 1)uπ/16)` with
-    /// `c(0) = 1/√2` and `c(u) = 1` otherwise; the 2-D transform of a block X is `D X Dᵀ`
-    /// (T.81 A.3.3's FDCT), and its inverse `Dᵀ F D`.
+    /// `c(0) = 1/√2` and `c(u) = 1` otherwise, row-major; the 2-D transform of a block X is
+    /// `D X Dᵀ` (T.81 A.3.3's FDCT), and its inverse `Dᵀ F D`.
     static let matrix: [Float] = (0 ..< 64).map { k in
         let u = k / 8, n = k % 8
         let c = u == 0 ? 1 / 2.0.squareRoot() : 1
         return Float(c / 2 * cos(Double((2 * n + 1) * u) * Double.pi / 16))
     }
+    /// The rows of D and of Dᵀ.
+    static let rows: [Row] = (0 ..< 8).map { u in Row((0 ..< 8).map { matrix[8 * u + $0] }) }
+    static let columns: [Row] = (0 ..< 8).map { n in Row((0 ..< 8).map { matrix[8 * $0 + n] }) }
+
+    /// 64 values, row-major, as 8 rows.
+    static func rows(_ values: [Float]) -> [Row] {
+        (0 ..< 8).map { r in Row(values[8 * r ..< 8 * r + 8]) }
+    }
 
     /// Calls `body(block, scratch, origin)` for each 8×8 block of `plane` (whose sides are
-    /// multiples of 8): `block` holds its 64 values row-major and is written back afterwards,
-    /// `scratch` is 64 free floats, and `origin` is the block's top-left index in the plane.
+    /// multiples of 8): `block` holds its 8 rows and is written back afterwards, `scratch` is 8
+    /// free rows, and `origin` is the block's top-left index in the plane.
     static func forEachBlock(_ plane: inout Plane,
-                             _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)
+                             _ body: (UnsafeMutablePointer<Row>, UnsafeMutablePointer<Row>, Int) -> Void)
     {
         let width = plane.width, height = plane.height
         precondition(width % 8 == 0 && height % 8 == 0, "a coded plane is \(width)×\(height), not whole 8×8 blocks")
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 128)
+        let buffer = UnsafeMutablePointer<Row>.allocate(capacity: 16)
         defer { buffer.deallocate() }
         plane.values.withUnsafeMutableBufferPointer { values in
+            let raw = UnsafeMutableRawPointer(values.baseAddress!)
             for top in stride(from: 0, to: height, by: 8) {
                 for left in stride(from: 0, to: width, by: 8) {
                     let origin = top * width + left
                     for r in 0 ..< 8 {
-                        for c in 0 ..< 8 { buffer[8 * r + c] = values[origin + r * width + c] }
+                        buffer[r] = raw.loadUnaligned(fromByteOffset: 4 * (origin + r * width), as: Row.self)
                     }
-                    body(buffer, buffer + 64, origin)
+                    body(buffer, buffer + 8, origin)
                     for r in 0 ..< 8 {
-                        for c in 0 ..< 8 { values[origin + r * width + c] = buffer[8 * r + c] }
+                        raw.storeBytes(of: buffer[r], toByteOffset: 4 * (origin + r * width), as: Row.self)
                     }
                 }
             }
@@ -283,44 +349,40 @@ enum BlockTransform {
     }
 
     /// In place: `block ← D · block · Dᵀ`.
-    static func dct(_ block: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+    static func dct(_ block: UnsafeMutablePointer<Row>, _ scratch: UnsafeMutablePointer<Row>) {
         matrix.withUnsafeBufferPointer { d in
-            // u n, n x -> u x
-            for u in 0 ..< 8 {
-                for x in 0 ..< 8 {
-                    var s: Float = 0
-                    for n in 0 ..< 8 { s += d[8 * u + n] * block[8 * n + x] }
-                    scratch[8 * u + x] = s
+            columns.withUnsafeBufferPointer { columns in
+                // u n, n x -> u x
+                for u in 0 ..< 8 {
+                    var t = Row()
+                    for n in 0 ..< 8 { t += d[8 * u + n] * block[n] }
+                    scratch[u] = t
                 }
-            }
-            // u x, v x -> u v
-            for u in 0 ..< 8 {
-                for v in 0 ..< 8 {
-                    var s: Float = 0
-                    for x in 0 ..< 8 { s += scratch[8 * u + x] * d[8 * v + x] }
-                    block[8 * u + v] = s
+                // u x, v x -> u v
+                for u in 0 ..< 8 {
+                    var f = Row()
+                    for x in 0 ..< 8 { f += scratch[u][x] * columns[x] }
+                    block[u] = f
                 }
             }
         }
     }
 
     /// In place: `block ← Dᵀ · block · D`, the inverse (and the transpose) of ``dct(_:_:)``.
-    static func idct(_ block: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+    static func idct(_ block: UnsafeMutablePointer<Row>, _ scratch: UnsafeMutablePointer<Row>) {
         matrix.withUnsafeBufferPointer { d in
-            // u n, u v -> n v
-            for n in 0 ..< 8 {
-                for v in 0 ..< 8 {
-                    var s: Float = 0
-                    for u in 0 ..< 8 { s += d[8 * u + n] * block[8 * u + v] }
-                    scratch[8 * n + v] = s
+            rows.withUnsafeBufferPointer { rows in
+                // u n, u v -> n v
+                for n in 0 ..< 8 {
+                    var t = Row()
+                    for u in 0 ..< 8 { t += d[8 * u + n] * block[u] }
+                    scratch[n] = t
                 }
-            }
-            // n v, v x -> n x
-            for n in 0 ..< 8 {
-                for x in 0 ..< 8 {
-                    var s: Float = 0
-                    for v in 0 ..< 8 { s += scratch[8 * n + v] * d[8 * v + x] }
-                    block[8 * n + x] = s
+                // n v, v x -> n x
+                for n in 0 ..< 8 {
+                    var x = Row()
+                    for v in 0 ..< 8 { x += scratch[n][v] * rows[v] }
+                    block[n] = x
                 }
             }
         }

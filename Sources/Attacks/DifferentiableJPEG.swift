@@ -122,10 +122,11 @@ public struct DifferentiableJPEG: Sendable {
 
     /// Step 5 on one coded plane, in place: `z = DCT(block − 128) / step` for every 8×8 block.
     func analyseBlocks(_ plane: inout Plane, steps: [Float]) {
+        let steps = BlockTransform.rows(steps)
         BlockTransform.forEachBlock(&plane) { block, scratch, _ in
-            for i in 0 ..< 64 { block[i] -= 128 }
+            for r in 0 ..< 8 { block[r] -= 128 }
             BlockTransform.dct(block, scratch)
-            for i in 0 ..< 64 { block[i] /= steps[i] }
+            for r in 0 ..< 8 { block[r] /= steps[r] }
         }
     }
 
@@ -136,13 +137,20 @@ public struct DifferentiableJPEG: Sendable {
         let quantise = options.quantiserRounding
         let rounded = options.intermediateRounding
         let rounding = rounding
+        let steps = BlockTransform.rows(steps)
         BlockTransform.forEachBlock(&plane) { block, scratch, _ in
-            for i in 0 ..< 64 {
-                block[i] = (quantise ? rounding.quantise(block[i]) : block[i]) * steps[i]
+            if quantise {
+                block.withMemoryRebound(to: Float.self, capacity: 64) { z in
+                    for i in 0 ..< 64 { z[i] = rounding.quantise(z[i]) }
+                }
             }
+            for r in 0 ..< 8 { block[r] *= steps[r] }
             BlockTransform.idct(block, scratch)
-            for i in 0 ..< 64 {
-                block[i] = rounded ? min(max((block[i] + 128.5).rounded(.down), 0), 255) : block[i] + 128
+            for r in 0 ..< 8 { block[r] += 128 }
+            guard rounded else { return }
+            block.withMemoryRebound(to: Float.self, capacity: 64) { x in
+                // floor(v + 0.5) clamped to 0…255: clamping first lets truncation floor.
+                for i in 0 ..< 64 { x[i] = Float(Int(min(max(x[i] + 0.5, 0), 255))) }
             }
         }
         return plane
@@ -157,9 +165,7 @@ public struct DifferentiableJPEG: Sendable {
             BlockTransform.forEachBlock(&gradient) { block, scratch, origin in
                 BlockTransform.dct(block, scratch)
                 for u in 0 ..< 8 {
-                    for v in 0 ..< 8 {
-                        block[8 * u + v] *= rounding.derivative(z[origin + u * width + v])
-                    }
+                    for v in 0 ..< 8 { block[u][v] *= rounding.derivative(z[origin + u * width + v]) }
                 }
                 BlockTransform.idct(block, scratch)
             }
@@ -255,7 +261,7 @@ extension DifferentiableJPEG.Rounding {
     /// The quantiser's forward value at the scaled coefficient `z`. `round` is half away from
     /// zero, as libjpeg's quantiser rounds.
     func quantise(_ z: Float) -> Float {
-        let r = z.rounded()
+        let r = Self.round(z)
         switch self {
         case .straightThrough, .hardCubic: return r
         case .cubic:
@@ -269,8 +275,15 @@ extension DifferentiableJPEG.Rounding {
         switch self {
         case .straightThrough: return 1
         case .cubic, .hardCubic:
-            let e = z - z.rounded()
+            let e = z - Self.round(z)
             return 3 * e * e
         }
+    }
+
+    /// `z` rounded half away from zero, as `Float.rounded()` but without its libm call on baseline
+    /// x86-64; values beyond ±2²² (no coefficient comes near) and NaN pass unchanged.
+    @inline(__always)
+    static func round(_ z: Float) -> Float {
+        abs(z) < 4_194_304 ? Float(Int(z + (z < 0 ? -0.5 : 0.5))) : z
     }
 }
