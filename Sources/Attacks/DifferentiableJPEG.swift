@@ -29,7 +29,8 @@ public struct DifferentiableJPEG: Sendable {
         case straightThrough = "straight-through"
         /// Shin and Song's (2017) approximation `round(z) + (z − round z)³` forward and its
         /// derivative `3 (z − round z)²` backward (rounding's own derivative taken as zero, as
-        /// autograd does in their code). The forward is then not libjpeg's exactly.
+        /// autograd does in their code). The forward is then not libjpeg's exactly. (The form
+        /// `z + (z − round z)³` would hardly quantise at all: it stays within 0.125 of z.)
         case cubic
         /// Hard rounding forward (libjpeg's output), the cubic's derivative `3 (z − round z)²` backward.
         case hardCubic = "hard-cubic"
