@@ -1,5 +1,6 @@
 import _Support
 import ArgumentParser
+import Attacks
 import Foundation
 import Imaging
 import Metrics
@@ -24,10 +25,17 @@ struct Compress: ParsableCommand {
             --model-view is given. MS-SSIM needs both sides above 160 pixels; smaller images \
             report it as n/a.
 
+            With --differentiable (jpeg only), the output is the differentiable JPEG's forward \
+            pass (straight-through rounding, docs/protocol.md "Differentiable JPEG") instead of \
+            libjpeg's decoding, rounded to 8 bits. No file is encoded, so bytes and bpp are not \
+            reported; the report adds the PSNR of the model's output against libjpeg's real \
+            round trip (row libjpeg).
+
             Examples:
               sanitize compress photo.png --codec jpeg --quality 50
               sanitize compress photo.png --codec webp --quality 75 --output decoded.png
               sanitize compress photo.png --codec jpeg2000 --quality 20 --encoded photo.j2k
+              sanitize compress photo.png --codec jpeg --quality 50 --differentiable
             """)
 
     @Argument(help: "The image to compress: PNG, JPEG, WebP, J2K or JP2, of any size.")
@@ -54,7 +62,19 @@ struct Compress: ParsableCommand {
     @Flag(help: "Apply the model view first (shorter side to 256, center 224×224 crop), as the classifier sees it.")
     var modelView = false
 
+    @Flag(help: """
+        Output the differentiable JPEG's forward pass instead of the real codec's decoding, and \
+        report its PSNR against the real one. jpeg only; --encoded does not apply.
+        """)
+    var differentiable = false
+
     func validate() throws {
+        if differentiable && codec != .jpeg {
+            throw ValidationError("--differentiable models JPEG only; it cannot be used with --codec \(codec.rawValue)")
+        }
+        if differentiable && encoded != nil {
+            throw ValidationError("--encoded cannot be used with --differentiable: the differentiable JPEG writes no JPEG file, only its decoded image (--output)")
+        }
         if codec.takesParameter && quality == nil {
             throw ValidationError("--quality is required for \(codec.rawValue), e.g. --quality \(codec.exampleParameter)")
         }
@@ -76,17 +96,21 @@ struct Compress: ParsableCommand {
         } catch let error as CodecError {
             throw ImageFileError(path: image, reason: error.description)
         }
-        try writeOutputs(trip)
-        let (psnr, msssim) = Self.quality(input, trip.decoded)
+        let decoded = differentiable ? Self.differentiableJPEG(input, quality: setting.quality) : trip.decoded
+        try writeOutputs(encoded: differentiable ? nil : trip.encoded, decoded: decoded)
+        let (psnr, msssim) = Self.quality(input, decoded)
         var rows: [(String, String)] = [
             ("image", "\(PlatformPath.display(image)) (\(input.width)×\(input.height))"),
             ("codec", codec.rawValue),
             ("quality", "\(setting.quality)"),
-            ("bytes", "\(trip.bytes)"),
-            ("bpp", String(format: "%.4f", trip.bpp)),
-            ("psnr", psnr),
-            ("msssim", msssim),
         ]
+        if differentiable {
+            rows.append(("model", "differentiable JPEG, \(DifferentiableJPEG.Rounding.straightThrough.rawValue) rounding"))
+        } else {
+            rows += [("bytes", "\(trip.bytes)"), ("bpp", String(format: "%.4f", trip.bpp))]
+        }
+        rows += [("psnr", psnr), ("msssim", msssim)]
+        if differentiable { rows.append(("libjpeg", Self.quality(trip.decoded, decoded).psnr)) }
         if let encoded { rows.append(("encoded", PlatformPath.display(encoded))) }
         if let output { rows.append(("output", PlatformPath.display(output))) }
         for (name, value) in rows {
@@ -94,11 +118,17 @@ struct Compress: ParsableCommand {
         }
     }
 
+    /// The differentiable JPEG's forward pass on `image`, rounded to 8-bit samples.
+    static func differentiableJPEG(_ image: RGBImage, quality: Int) -> RGBImage {
+        let output = DifferentiableJPEG(quality: quality).forward(image.pixels.map(Float.init), width: image.width, height: image.height)
+        return RGBImage(width: image.width, height: image.height, pixels: output.map { UInt8(min(max($0.rounded(), 0), 255)) })
+    }
+
     /// Writes the requested files, the PNG encoded first; if the second write fails, the first
     /// is removed again so that a failed run leaves no outputs behind.
-    private func writeOutputs(_ trip: RoundTrip) throws {
-        let png = try output.map { _ in try ImageFile.encodePNG(trip.decoded) }
-        if let encoded { try AtomicFile.write(trip.encoded, to: encoded) }
+    private func writeOutputs(encoded bytes: [UInt8]?, decoded: RGBImage) throws {
+        let png = try output.map { _ in try ImageFile.encodePNG(decoded) }
+        if let encoded, let bytes { try AtomicFile.write(bytes, to: encoded) }
         if let output, let png {
             do {
                 try AtomicFile.write(png, to: output)

@@ -83,7 +83,46 @@ final class CompressCommandTests: XCTestCase {
         XCTAssertTrue(value("image", in: result.stdout)?.hasSuffix("(224×224)") == true, result.stdout)
     }
 
+    /// `--differentiable` writes the model's forward pass: close to libjpeg's decoding (the PSNR
+    /// the report gives, recomputed here from the files) but not a re-encoding of it.
+    func testDifferentiableWritesTheModelsOutputAndComparesItWithLibjpeg() throws {
+        let output = "\(directory)/model.png"
+        let result = try SanitizeProcess.run(["compress", Self.photo, "--codec", "jpeg", "--quality", "50",
+                                              "--differentiable", "--output", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(value("model", in: result.stdout), "differentiable JPEG, straight-through rounding", result.stdout)
+        XCTAssertNil(value("bytes", in: result.stdout), "no file is encoded, so no size: \(result.stdout)")
+        XCTAssertEqual(try files(), ["model.png"])
+        let written = try ImageFile.read(output)
+        let real = try roundTrip(ImageFile.read(Self.photo), CodecSetting(codec: .jpeg, quality: 50)).decoded
+        var squares = 0.0
+        for (a, b) in zip(written.pixels, real.pixels) { squares += (Double(a) - Double(b)) * (Double(a) - Double(b)) }
+        let psnr = 10 * log10(255 * 255 / (squares / Double(real.pixels.count)))
+        XCTAssertGreaterThanOrEqual(psnr, 41, "the model's output is far from libjpeg's")
+        let reported = try XCTUnwrap(Double(value("libjpeg", in: result.stdout)?.replacingOccurrences(of: " dB", with: "") ?? ""),
+                                     result.stdout)
+        XCTAssertEqual(reported, psnr, accuracy: 1e-3)
+        let toInput = try XCTUnwrap(Double(value("psnr", in: result.stdout)?.replacingOccurrences(of: " dB", with: "") ?? ""))
+        XCTAssertTrue((25 ... 45).contains(toInput), "PSNR \(toInput) dB against the input is implausible for JPEG q50")
+    }
+
     // MARK: - Usage errors: exit 64, the value named, nothing written
+
+    func testDifferentiableIsAUsageErrorWithOtherCodecsOrEncoded() throws {
+        let cases: [([String], String)] = [
+            (["--codec", "webp", "--quality", "50"], "--codec webp"),
+            (["--codec", "png"], "--codec png"),
+            (["--codec", "jpeg", "--quality", "50", "--encoded", "\(directory)/out.jpg"], "--encoded"),
+        ]
+        for (arguments, named) in cases {
+            let result = try SanitizeProcess.run(["compress", Self.photo, "--differentiable"] + arguments
+                                                 + ["--output", "\(directory)/out.png"])
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("error: --"), "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(named), "\(arguments): expected '\(named)' in \(result.stderr)")
+            XCTAssertEqual(try files(), [], "\(arguments) left files behind")
+        }
+    }
 
     func testBadQualitiesAreUsageErrorsNamingTheValue() throws {
         let cases: [([String], String)] = [
