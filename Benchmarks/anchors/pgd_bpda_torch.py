@@ -18,14 +18,14 @@ The same loop as `sanitize`'s PGD under the `bpda` threat (docs/protocol.md §3)
 The model is the plain-PyTorch one of Scripts/reference/efficientnet_reference.py (float32), with
 the original .pth weights that Scripts/fetch_weights.sh puts in .cache/weights/.
 
-One run is the random start and the --steps steps; it is timed with a wall clock, after one
-untimed warm-up run. Run r uses the random start seeded with --seed + r. The image after the last
+One run is the random start and the --steps steps; it is timed with the wall clock and with the
+process CPU time (all threads, which a busy machine inflates less), after one untimed warm-up run. Run r uses the random start seeded with --seed + r. The image after the last
 run, rounded, is then scored through the same JPEG (not timed).
 
-Output: one line per run (`run R: S s`), a summary line, and as the last line a JSON object:
-  {"image", "steps", "quality", "eps", "threads", "runs", "seconds": [per run],
-   "median_seconds", "median_ms_per_step", "label", "clean_probability",
-   "prediction", "probability", "fooled"}
+Output: one line per run (`run R: S s (C s CPU)`), a summary line, and as the last line a JSON object:
+  {"image", "steps", "quality", "eps", "threads", "runs", "seconds": [wall, per run],
+   "median_seconds", "median_ms_per_step", "cpu_seconds": [per run], "median_cpu_seconds",
+   "label", "clean_probability", "prediction", "probability", "fooled"}
 where label/clean_probability are the clean top-1 of x0 and its softmax probability, and
 prediction/probability the top-1 of the final adversarial image after the JPEG round trip.
 """
@@ -122,12 +122,13 @@ def main():
     label, clean_probability = top1(x0_pixels, sd)
 
     pgd_bpda(x0, label, sd, args.steps, args.quality, args.eps, args.seed)
-    seconds = []
+    seconds, cpu_seconds = [], []
     for run in range(args.runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         x = pgd_bpda(x0, label, sd, args.steps, args.quality, args.eps, args.seed + run)
         seconds.append(time.perf_counter() - start)
-        print(f"run {run}: {seconds[-1]:.3f} s")
+        cpu_seconds.append(time.process_time() - start_cpu)
+        print(f"run {run}: {seconds[-1]:.3f} s ({cpu_seconds[-1]:.3f} s CPU)")
     prediction, probability = top1(jpeg_round_trip(x, args.quality), sd)
     median = statistics.median(seconds)
     print(f"PGD-{args.steps} bpda through JPEG {args.quality}, eps {args.eps:g}, {THREADS} threads: "
@@ -137,6 +138,7 @@ def main():
         "image": args.image, "steps": args.steps, "quality": args.quality, "eps": args.eps,
         "threads": THREADS, "runs": args.runs, "seconds": [round(s, 6) for s in seconds],
         "median_seconds": round(median, 6), "median_ms_per_step": round(1000 * median / args.steps, 4),
+        "cpu_seconds": [round(s, 6) for s in cpu_seconds], "median_cpu_seconds": round(statistics.median(cpu_seconds), 6),
         "label": label, "clean_probability": round(clean_probability, 6),
         "prediction": prediction, "probability": round(probability, 6), "fooled": prediction != label,
     }))
