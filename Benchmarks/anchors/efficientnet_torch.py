@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "reference"))
-from efficientnet_reference import PTH, efficientnet_lite0  # noqa: E402
+from efficientnet_reference import efficientnet_lite0, load_state_dict  # noqa: E402
 
 
 def median_ms(fn, runs, per):
@@ -42,7 +42,7 @@ def median_ms(fn, runs, per):
 def main(argv):
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 20
     torch.set_num_threads(2)
-    sd = {k: v.float() for k, v in torch.load(PTH, map_location="cpu").items() if v.dtype == torch.float32}
+    sd = load_state_dict()
     gen = torch.Generator().manual_seed(0)
     x1 = torch.randint(0, 256, (1, 3, 224, 224), generator=gen).float()
     x8 = torch.randint(0, 256, (8, 3, 224, 224), generator=gen).float()

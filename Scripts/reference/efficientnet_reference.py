@@ -86,6 +86,11 @@ def efficientnet_lite0(pixels, sd):
     return F.linear(x, sd["_fc.weight"], sd["_fc.bias"])
 
 
+def load_state_dict(dtype=torch.float32, path=PTH):
+    """The 247 float tensors of the original .pth (the int64 num_batches_tracked are dropped), as `dtype`."""
+    return {k: v.to(dtype) for k, v in torch.load(path, map_location="cpu").items() if v.dtype == torch.float32}
+
+
 def load_fixtures():
     images = []
     for name in FIXTURES:
@@ -97,8 +102,7 @@ def load_fixtures():
 
 
 def main(argv):
-    sd32 = {k: v.float() for k, v in torch.load(PTH, map_location="cpu").items()
-            if v.dtype == torch.float32}
+    sd32 = load_state_dict()
     assert len(sd32) == 247 and sum(v.numel() for v in sd32.values()) == 4_694_024
     sd64 = {k: v.double() for k, v in sd32.items()}
     hwc = load_fixtures()

@@ -24,7 +24,7 @@ from PIL import Image
 from pytorch_msssim import ms_ssim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from efficientnet_reference import PTH, efficientnet_lite0  # noqa: E402
+from efficientnet_reference import efficientnet_lite0, load_state_dict  # noqa: E402
 
 HEADER = "image,label,eps,codec,quality,bytes,bpp,pred,confidence,correct,signed_confidence,msssim,psnr"
 
@@ -91,7 +91,7 @@ def main():
         settings += [(name, int(q)) for q in qs.split(",")]
 
     dtype = torch.float64 if args.float64 else torch.float32
-    sd = {k: v.to(dtype) for k, v in torch.load(PTH, map_location="cpu").items() if v.dtype == torch.float32}
+    sd = load_state_dict(dtype)
     names = sorted(n for n in os.listdir(args.images) if not n.startswith("."))
     rows, times = [], []
     for name in names:
