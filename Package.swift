@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["_TestSupport", "Tensors"], exclude: ["Golden"]),
         .testTarget(name: "ModelsTests", dependencies: ["_TestSupport", "_Support", "Models", "Tensors", "Imaging"], exclude: ["Reference"]),
         .testTarget(name: "AttacksTests", dependencies: ["_TestSupport", "_Support", "Attacks", "Models", "Imaging", "Tensors"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["_TestSupport", "_Support", "Experiments", "Models", "Imaging"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["_TestSupport", "_Support", "Attacks", "Experiments", "Models", "Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "_Support", "Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["_TestSupport", "_Support", "Training", "Datasets", "Tensors"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport", "_Support", "Imaging"], exclude: ["Snapshots"]),

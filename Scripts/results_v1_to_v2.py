@@ -101,7 +101,7 @@ def main():
         if lines[0] != "sanitize evaluate, results format 1":
             sys.exit(f"error: {settings} is not the settings file of a format-1 sweep")
         converted = ["sanitize evaluate, results format 2", "model: efficientnet-lite0",
-                     "attack: fgsm, loss ce, threat oblivious, steps 1, restarts 1, seed 0"] + lines[1:]
+                     "attacks: fgsm (steps 1, restarts 1)", "threats: oblivious", "loss: ce, seed 0"] + lines[1:]
         write_atomically(new + ".settings", "\n".join(converted))
     print(f"wrote {len(rows)} rows to {new}")
 

@@ -16,7 +16,7 @@ public protocol Attack: Sendable {
 }
 
 /// The attacks by name.
-public enum Attacks {
+public enum AttackCatalog {
     /// The attack names `--attack` accepts.
     public static let names = ["fgsm", "pgd"]
 

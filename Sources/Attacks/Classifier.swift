@@ -27,6 +27,8 @@ public protocol Classifier: AnyObject {
     var name: String { get }
     /// The number of classes, the length of every logits vector.
     var classCount: Int { get }
+    /// What the model sees of an image of any size: its resize and centre crop.
+    func view(_ image: RGBImage) -> RGBImage
     /// The logits of one image.
     func logits(_ image: FloatImage) throws -> [Float]
     /// The logits, `loss` and `∂loss/∂pixels` at one image.

@@ -1,10 +1,16 @@
+import Imaging
 import Models
 
 /// EfficientNet-Lite is an attackable classifier through its fast path: one forward pass, the
 /// loss's gradient at the logits, and the hand-written backward pass to the pixels.
-extension EfficientNetLite0: Classifier {
+extension EfficientNetLite: Classifier {
     /// The model's name, e.g. `efficientnet-lite0`.
-    public var name: String { Self.modelName }
+    public var name: String { modelName }
+
+    /// The model view of docs/protocol.md §1 at the model's input side.
+    public func view(_ image: RGBImage) -> RGBImage {
+        ModelView.apply(image, side: variant.inputSide, resizeSide: variant.resizeSide)
+    }
 
     public func logits(_ image: FloatImage) throws -> [Float] {
         try logits(pixels: image.pixels, count: 1, height: image.height, width: image.width)[0]

@@ -12,7 +12,7 @@ public struct SummaryRow: Equatable, Sendable {
 
     /// How the images were attacked.
     public var recipe: AttackRecipe
-    /// The FGSM budget in levels.
+    /// The attack budget in levels.
     public var eps: Int
     /// The codec name.
     public var codec: String
@@ -28,6 +28,14 @@ public struct SummaryRow: Equatable, Sendable {
     public var meanMSSSIM: Double
     /// The mean signed confidence (+p when correct, −p when not).
     public var meanSignedConfidence: Double
+
+    /// Memberwise.
+    public init(recipe: AttackRecipe, eps: Int, codec: String, quality: Int, images: Int, accuracy: Double,
+                meanBPP: Double, meanMSSSIM: Double, meanSignedConfidence: Double) {
+        self.recipe = recipe; self.eps = eps; self.codec = codec; self.quality = quality; self.images = images
+        self.accuracy = accuracy; self.meanBPP = meanBPP; self.meanMSSSIM = meanMSSSIM
+        self.meanSignedConfidence = meanSignedConfidence
+    }
 
     /// The row's fields, in column order.
     public var fields: [String] {
@@ -69,6 +77,43 @@ public struct SummaryRow: Equatable, Sendable {
             lines.append(String(eps).padding(toLength: 5, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One accuracy table per codec setting when a run has several attack recipes: one line per
+    /// eps (ascending), a `clean` column (the codec on the clean images, eps 0) and one column per
+    /// recipe that has rows at the setting (`fgsm oblivious`, `pgd bpda`, …, `worst`), in percent.
+    /// With a single recipe it is ``accuracyTable(_:)``.
+    public static func threatTables(_ summary: [SummaryRow]) -> String {
+        var recipes: [AttackRecipe] = []
+        for r in summary where !recipes.contains(r.recipe) { recipes.append(r.recipe) }
+        guard recipes.count > 1 else { return accuracyTable(summary) }
+        var settings: [String] = []
+        for r in summary {
+            let setting = r.codec == "none" ? "none" : "\(r.codec):\(r.quality)"
+            if !settings.contains(setting) { settings.append(setting) }
+        }
+        func label(_ recipe: AttackRecipe) -> String {
+            recipe.threat == "worst" ? "worst" : "\(recipe.attack) \(recipe.threat)"
+        }
+        var tables: [String] = []
+        for setting in settings {
+            let rows = summary.filter { ($0.codec == "none" ? "none" : "\($0.codec):\($0.quality)") == setting }
+            let columns = recipes.filter { recipe in rows.contains { $0.recipe == recipe } }
+            let epsOrder = Set(rows.map(\.eps)).sorted()
+            let clean = rows.first { $0.eps == 0 }.map { String(format: "%.1f", 100 * $0.accuracy) } ?? "-"
+            let names = ["clean"] + columns.map(label)
+            let width = max(6, names.map(\.count).max() ?? 0)
+            func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+            var lines = ["\(setting)", "eps".padding(toLength: 5, withPad: " ", startingAt: 0) + names.map(pad).joined(separator: " ")]
+            for eps in epsOrder {
+                let cells = [clean] + columns.map { recipe in
+                    rows.first { $0.recipe == recipe && $0.eps == eps }.map { String(format: "%.1f", 100 * $0.accuracy) } ?? "-"
+                }
+                lines.append(String(eps).padding(toLength: 5, withPad: " ", startingAt: 0) + cells.map(pad).joined(separator: " "))
+            }
+            tables.append(lines.joined(separator: "\n"))
+        }
+        return tables.joined(separator: "\n\n")
     }
 }
 

@@ -1,3 +1,4 @@
+import Attacks
 import Dispatch
 import Foundation
 import Imaging
@@ -33,26 +34,34 @@ public struct SweepProgress: Sendable {
     public var seconds: Double
 }
 
-/// The paper's central experiment: attack, sanitise, classify, measure (docs/protocol.md §3–6).
+/// The paper's central experiment, with adaptive attackers: attack, sanitise, classify, measure
+/// (docs/protocol.md §3–6).
 ///
-/// For each image: the model view x0, its clean prediction and the attacked label y, one input
-/// gradient at x0, and for each eps the FGSM image, which each codec setting round-trips. The
-/// classifier sees every decoded image; MS-SSIM and PSNR compare it with x0.
+/// For each image: the model view x0, its clean prediction and the attacked label y; for each
+/// attack × threat × eps, the adversarial images the threat calls for (one for every setting at
+/// once, one per setting, or one per codec family), each round-tripped by the settings it is
+/// scored at. The classifier sees every decoded image; MS-SSIM and PSNR compare it with x0.
+/// `worst` rows take, per eps and setting, the row of the other threats with the lowest signed
+/// confidence.
 ///
 /// Images are processed a batch at a time, so memory does not grow with the number of images.
-/// Every image's preparation and every (image, eps, setting) job runs on one core, all cores
-/// busy at once, so the classifier must accept calls from several threads.
+/// Every adversarial image and every scored row is a job on one core, all cores busy at once, so
+/// the classifiers must accept calls from several threads.
 public final class Sweep {
     /// The plan this sweep carries out.
     public let plan: SweepPlan
-    private let classifier: Classifier
-    /// Images per batch: more amortises model calls, fewer bounds memory.
+    private let classifier: any Classifier
+    private let source: (any Classifier)?
+    /// Images per batch: more keeps the cores busy, fewer bounds memory.
     public var batchSize = 4
 
-    /// A sweep of `plan` with `classifier`.
-    public init(plan: SweepPlan, classifier: Classifier) {
+    /// A sweep of `plan` scored with `classifier`; `source` is the surrogate of the `transfer`
+    /// threat, required when the plan has it.
+    public init(plan: SweepPlan, classifier: any Classifier, source: (any Classifier)? = nil) {
+        precondition(!plan.threats.contains(.transfer) || source != nil, "Sweep: the transfer threat needs a source model")
         self.plan = plan
         self.classifier = classifier
+        self.source = source
     }
 
     /// Runs the sweep over the plan's images, appending rows to `results`.
@@ -97,10 +106,22 @@ public final class Sweep {
 
     // MARK: - One batch
 
+    /// One adversarial image to make: for an image, a recipe, an eps and a scope (`all`, a setting
+    /// or a codec family, see ``ThreatKind/craftingScope(for:)``).
+    private struct Craft: Hashable {
+        var image: Int
+        var recipe: Int
+        var eps: Int
+        var scope: String
+    }
+
+    /// One row to score: the key's parts and the adversarial image it reads.
     private struct Job {
         var image: Int
+        var recipe: Int
         var eps: Int
         var setting: CodecSetting
+        var craft: Craft
     }
 
     /// Computes the rows of a batch: one array of rows per usable image, in row order.
@@ -116,7 +137,7 @@ public final class Sweep {
                     guard file.sha256 == batch[i].sha256 else {
                         throw FileError(path: batch[i].path, reason: "the file changed while the sweep ran; rerun with --resume to include it")
                     }
-                    return ModelView.apply(file.image)
+                    return classifier.view(file.image)
                 }
             }
         }
@@ -131,79 +152,148 @@ public final class Sweep {
         }
         guard !clean.isEmpty else { return ([], skipped) }
 
-        // The attacked label (ground truth when given, else the clean top-1) and one input
-        // gradient per image, an image per core.
+        // The attacked label (ground truth when given, else the clean top-1) and each model's
+        // clean probabilities, an image per core.
         let given = names.map { plan.label(for: $0.name) }
-        let attacksAny = plan.epsilons.contains { $0 > 0 }
-        var prepared = [Result<(label: Int, gradient: [Float]), Swift.Error>?](repeating: nil, count: clean.count)
+        var prepared = [Result<(target: LossTarget, sourceTarget: LossTarget?), Swift.Error>?](repeating: nil, count: clean.count)
         prepared.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(clean.count) { i in
                 out[i] = Result {
-                    let label = try given[i] ?? Prediction(logits: classifier.logits([clean[i]])[0]).label
-                    let gradient = attacksAny ? try classifier.inputGradients([clean[i]], labels: [label])[0]
-                        : [Float](repeating: 0, count: clean[i].pixels.count)
-                    return (label, gradient)
+                    let target = try classifier.target(clean: clean[i], label: given[i])
+                    let sourceTarget = try source.map { try $0.target(clean: clean[i], label: target.label) }
+                    return (target, sourceTarget)
                 }
             }
         }
-        let preparations = try prepared.map { try $0!.get() }
-        let labels = preparations.map(\.label)
+        let targets = try prepared.map { try $0!.get() }
 
+        // Every row of an image with a missing row is computed again (the attacks are seeded,
+        // so the kept rows come out identical), because `worst` reads all of an image's rows.
         var jobs: [Job] = []
-        for i in clean.indices {
-            for eps in plan.epsilons {
-                for setting in plan.settings
-                where !completed.contains(SweepKey(image: names[i], recipe: plan.recipe, eps: eps,
-                                                   codec: setting.codec.rawValue, quality: setting.quality)) {
-                    jobs.append(Job(image: i, eps: eps, setting: setting))
+        for i in clean.indices where plan.keys(for: names[i]).contains(where: { !completed.contains($0) }) {
+            for (r, recipe) in plan.recipes.enumerated() {
+                let threat = plan.threat(of: recipe)
+                guard threat != .worst else { continue }
+                for eps in plan.epsilons {
+                    for setting in plan.settings where threat.applies(to: setting) {
+                        // Every eps-0 image is x0 itself: one craft, scored once per setting.
+                        let craft = eps == 0 ? Craft(image: i, recipe: -1, eps: 0, scope: "clean")
+                            : Craft(image: i, recipe: r, eps: eps, scope: threat.craftingScope(for: setting)!)
+                        jobs.append(Job(image: i, recipe: r, eps: eps, setting: setting, craft: craft))
+                    }
                 }
             }
         }
+        var crafts: [Craft] = []
+        var craftIndex: [Craft: Int] = [:]
+        for job in jobs where craftIndex[job.craft] == nil {
+            craftIndex[job.craft] = crafts.count
+            crafts.append(job.craft)
+        }
 
-        // Attack, sanitise, measure and classify every job, a job per core: a single image's
-        // forward pass on one core keeps its activations in cache and needs no synchronisation,
-        // which beats batching across both cores, and the codecs fill the gaps between passes.
+        // The adversarial images, one per core at a time.
+        var made = [Result<RGBImage, Swift.Error>?](repeating: nil, count: crafts.count)
+        made.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(crafts.count) { c in
+                out[c] = Result { try self.craft(crafts[c], clean: clean, names: names, targets: targets) }
+            }
+        }
+
+        // Sanitise, measure and classify every distinct (image, setting) pair once.
         struct Seen { var pixelCount: Int; var bytes: Int; var msssim: Double; var psnr: Double; var logits: [Float] }
-        var seen = [Result<Seen, Swift.Error>?](repeating: nil, count: jobs.count)
+        struct Scoring: Hashable { var craft: Int; var setting: String }
+        var scorings: [Scoring] = []
+        var scoringIndex: [Scoring: Int] = [:]
+        var settingOf: [String: CodecSetting] = [:]
+        for job in jobs {
+            let key = Scoring(craft: craftIndex[job.craft]!, setting: job.setting.description)
+            settingOf[key.setting] = job.setting
+            if scoringIndex[key] == nil { scoringIndex[key] = scorings.count; scorings.append(key) }
+        }
+        var seen = [Result<Seen, Swift.Error>?](repeating: nil, count: scorings.count)
         seen.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(jobs.count) { j in
-                let job = jobs[j]
+            Parallel.forEach(scorings.count) { j in
                 out[j] = Result {
-                    let x0 = clean[job.image]
-                    let adversarial = FGSM.perturb(x0, gradient: preparations[job.image].gradient, eps: job.eps)
-                    let trip = try roundTrip(adversarial, job.setting)
+                    let adversarial = try made[scorings[j].craft]!.get()
+                    let x0 = clean[crafts[scorings[j].craft].image]
+                    let trip = try roundTrip(adversarial, settingOf[scorings[j].setting]!)
                     return Seen(pixelCount: trip.decoded.pixelCount, bytes: trip.bytes,
                                 msssim: try ImageQuality.msssim(x0, trip.decoded),
                                 psnr: try ImageQuality.psnr(x0, trip.decoded),
-                                logits: try classifier.logits([trip.decoded])[0])
+                                logits: try classifier.logits(trip.decoded))
                 }
             }
         }
 
-        // A codec failure on one image skips that image, not the sweep.
+        // A failure on one image skips that image, not the sweep.
         var failed: [Int: String] = [:]
-        var measured: [(job: Job, seen: Seen)] = []
-        for (j, job) in jobs.enumerated() {
-            switch seen[j]! {
-            case .success(let s): measured.append((job, s))
-            case .failure(let error): if failed[job.image] == nil { failed[job.image] = "\(error)" }
+        var rows = [[ResultRow]](repeating: [], count: clean.count)
+        for job in jobs {
+            switch seen[scoringIndex[Scoring(craft: craftIndex[job.craft]!, setting: job.setting.description)]!]! {
+            case .success(let s):
+                let p = Prediction(logits: s.logits)
+                rows[job.image].append(ResultRow(
+                    image: names[job.image].name, imageSHA256: names[job.image].sha256, recipe: plan.recipes[job.recipe],
+                    eps: job.eps, codec: job.setting.codec.rawValue, quality: job.setting.quality,
+                    label: targets[job.image].target.label, bytes: s.bytes, bpp: 8 * Double(s.bytes) / Double(s.pixelCount),
+                    pred: p.label, confidence: p.confidence, msssim: s.msssim, psnr: s.psnr))
+            case .failure(let error):
+                if failed[job.image] == nil { failed[job.image] = "\(error)" }
             }
         }
-        measured.removeAll { failed[$0.job.image] != nil }
-
-        var rows = [[ResultRow]](repeating: [], count: clean.count)
-        for (job, s) in measured {
-            let p = Prediction(logits: s.logits)
-            rows[job.image].append(ResultRow(
-                image: names[job.image].name, imageSHA256: names[job.image].sha256, recipe: plan.recipe,
-                eps: job.eps, codec: job.setting.codec.rawValue, quality: job.setting.quality, label: labels[job.image],
-                bytes: s.bytes, bpp: 8 * Double(s.bytes) / Double(s.pixelCount),
-                pred: p.label, confidence: p.confidence, msssim: s.msssim, psnr: s.psnr))
+        for i in rows.indices where failed[i] == nil && !rows[i].isEmpty {
+            rows[i] += worstRows(of: rows[i])
         }
         for (i, reason) in failed.sorted(by: { $0.key < $1.key }) {
             skipped.append(SkippedImage(image: names[i].name, reason: reason))
             rows[i] = []
         }
         return (rows.filter { !$0.isEmpty }, skipped)
+    }
+
+    /// Makes one adversarial image.
+    private func craft(_ craft: Craft, clean: [RGBImage], names: [ImageIdentity],
+                       targets: [(target: LossTarget, sourceTarget: LossTarget?)]) throws -> RGBImage {
+        let x0 = clean[craft.image]
+        guard craft.recipe >= 0 else { return x0 }
+        let recipe = plan.recipes[craft.recipe]
+        let attack = plan.attacks.first { $0.name == recipe.attack }!
+        var target = targets[craft.image].target
+        let threat: any Threat
+        switch plan.threat(of: recipe) {
+        case .oblivious:
+            threat = ModelOnlyThreat.oblivious(classifier)
+        case .transfer:
+            threat = ModelOnlyThreat.transfer(source!)
+            target = targets[craft.image].sourceTarget!
+        case .bpda:
+            threat = BPDAThreat(model: classifier, setting: try CodecSetting(parsing: craft.scope))
+        case .eot:
+            threat = EOTThreat(model: classifier, settings: plan.settings.filter { $0.codec.rawValue == craft.scope })
+        case .bpdaDiffJPEG:
+            threat = DifferentiableJPEGThreat.bpda(model: classifier, quality: try CodecSetting(parsing: craft.scope).quality)
+        case .diffjpeg:
+            threat = DifferentiableJPEGThreat.differentiable(model: classifier, quality: try CodecSetting(parsing: craft.scope).quality)
+        case .worst:
+            preconditionFailure("worst makes no image")
+        }
+        let seed = AttackSeed.derive(plan.seed, [names[craft.image].sha256, recipe.attack, recipe.threat,
+                                                 String(craft.eps), craft.scope])
+        return try attack.perturb(x0, eps: craft.eps, threat: threat, loss: plan.loss, target: target, seed: seed)
+    }
+
+    /// The `worst` rows of one image: per eps and setting, the other rows' lowest signed confidence.
+    private func worstRows(of rows: [ResultRow]) -> [ResultRow] {
+        guard let worst = plan.recipes.first(where: { plan.threat(of: $0) == .worst }) else { return [] }
+        var out: [ResultRow] = []
+        for eps in plan.epsilons {
+            for setting in plan.settings {
+                let cell = rows.filter { $0.eps == eps && $0.codec == setting.codec.rawValue && $0.quality == setting.quality }
+                guard var chosen = cell.min(by: { $0.signedConfidence < $1.signedConfidence }) else { continue }
+                chosen.recipe = worst
+                out.append(chosen)
+            }
+        }
+        return out
     }
 }

@@ -1,3 +1,4 @@
+import Attacks
 import Foundation
 import Imaging
 import _Support
@@ -78,37 +79,64 @@ public struct SweepImage: Sendable {
     }
 }
 
-/// What one sweep does: which images, attack, budgets, codec settings and labels.
+/// What one sweep does: which images, model, attacks, threats, loss, budgets, codec settings
+/// and labels. The plan is the product image × attack × threat × eps × setting, where each
+/// threat keeps the settings it applies to (``ThreatKind/applies(to:)``).
 ///
-/// Rows come out in a fixed order: image (as listed), eps (as given), then `none` followed by
-/// the codec settings (as given). That order, and the deterministic pipeline, make two runs
-/// — or a run and a resumed run — write identical CSVs.
-public struct SweepPlan: Sendable {
+/// Rows come out in a fixed order: image (as listed), then attack × threat (as given, `worst`
+/// last), eps (as given), and `none` followed by the codec settings (as given). That order, and
+/// the seeded, deterministic pipeline, make two runs — or a run and a resumed run — write
+/// identical CSVs.
+public struct SweepPlan {
     /// The images, in row order, without repeated names.
     public let images: [SweepImage]
     /// Each image's SHA-256 by name, for checking the rows of a resumed file.
     private let hashByName: [String: String]
-    /// How every image is attacked.
-    public var recipe: AttackRecipe
+    /// The scored model's name.
+    public let model: String
+    /// The surrogate model of the `transfer` threat, when there is one.
+    public let sourceModel: String?
+    /// The attacks, in the order given.
+    public let attacks: [any Attack]
+    /// The threats, in the order given, `worst` last.
+    public let threats: [ThreatKind]
+    /// The loss every attack ascends.
+    public let loss: any Loss
+    /// The run's seed; every attack's randomness is derived from it and the row's key.
+    public let seed: Int
+    /// The recipes of the rows: attack × threat, then `worst` when asked for.
+    public let recipes: [AttackRecipe]
     /// Attack budgets in 8-bit levels, in the order given, without repeats.
-    public var epsilons: [Int]
+    public let epsilons: [Int]
     /// The codec settings, `none` first, without repeats.
-    public var settings: [CodecSetting]
+    public let settings: [CodecSetting]
     /// Ground-truth labels by image name (as listed, or the file name); empty to attack each
     /// image's clean top-1. When given, every image has one.
-    public var labels: [String: Int]
-    /// A description of the classifier's weights (name and checksum), recorded with the settings.
-    public var weights: String
+    public let labels: [String: Int]
+    /// A description of the classifiers' weights (name and checksum), recorded with the settings.
+    public let weights: String
 
     /// Builds a plan; `none` is added as the baseline when absent and repeats are dropped.
     ///
-    /// Throws ``ResultsFileError`` when labels are given but some image has none, naming the images.
-    public init(images: [SweepImage], recipe: AttackRecipe, epsilons: [Int], settings: [CodecSetting],
+    /// Throws ``ResultsFileError`` when the threats cannot make rows (`worst` alone, `transfer`
+    /// without a source model, a codec-aware threat without a codec it applies to), or when labels
+    /// are given but some image has none, naming the images.
+    public init(images: [SweepImage], model: String, attacks: [any Attack] = [FGSM()],
+                threats: [ThreatKind] = [.oblivious], loss: any Loss = Losses.standard, seed: Int = 0,
+                sourceModel: String? = nil, epsilons: [Int], settings: [CodecSetting],
                 labels: [String: Int] = [:], labelsPath: String = "the labels file", weights: String) throws {
         var seenNames = Set<String>()
         self.images = images.filter { seenNames.insert($0.name).inserted }
         hashByName = Dictionary(uniqueKeysWithValues: self.images.map { ($0.name, $0.sha256) })
-        self.recipe = recipe
+        self.model = model
+        self.sourceModel = sourceModel
+        var seenAttacks = Set<String>()
+        self.attacks = attacks.filter { seenAttacks.insert($0.name).inserted }
+        var seenThreats = Set<ThreatKind>()
+        let unique = threats.filter { seenThreats.insert($0).inserted }
+        self.threats = unique.filter { $0 != .worst } + (unique.contains(.worst) ? [.worst] : [])
+        self.loss = loss
+        self.seed = seed
         var seenEps = Set<Int>()
         self.epsilons = epsilons.filter { seenEps.insert($0).inserted }
         let baseline = try CodecSetting(codec: .none, quality: 0)
@@ -116,6 +144,21 @@ public struct SweepPlan: Sendable {
         self.settings = ([baseline] + settings).filter { seen.insert($0.description).inserted }
         self.labels = labels
         self.weights = weights
+        var recipes: [AttackRecipe] = []
+        for attack in self.attacks {
+            for threat in self.threats where threat != .worst {
+                recipes.append(AttackRecipe(model: model, attack: attack.name, loss: loss.name, threat: threat.name,
+                                            steps: attack.steps, restarts: attack.restarts,
+                                            seed: attack is PGD ? seed : 0))
+            }
+        }
+        if self.threats.contains(.worst) {
+            recipes.append(AttackRecipe(model: model, attack: "any", loss: loss.name, threat: ThreatKind.worst.name,
+                                        steps: self.attacks.map(\.steps).max() ?? 1,
+                                        restarts: self.attacks.map(\.restarts).max() ?? 1, seed: seed))
+        }
+        self.recipes = recipes
+        try checkThreats()
         if !labels.isEmpty {
             let unlabelled = self.images.filter { label(for: $0.name) == nil }.map(\.name)
             guard unlabelled.isEmpty else {
@@ -129,18 +172,57 @@ public struct SweepPlan: Sendable {
         }
     }
 
+    private func checkThreats() throws {
+        guard !attacks.isEmpty else { throw ResultsFileError(description: "the sweep needs at least one attack (fgsm, pgd)") }
+        if let problem = Self.problem(threats: threats, settings: settings, hasSourceModel: sourceModel != nil) {
+            throw ResultsFileError(description: problem)
+        }
+    }
+
+    /// Why `threats` cannot make rows with `settings` (`none` is always swept), or nil when they can:
+    /// `worst` alone, `transfer` without a source model, or a codec-aware threat without a codec it
+    /// applies to.
+    public static func problem(threats: [ThreatKind], settings: [CodecSetting], hasSourceModel: Bool) -> String? {
+        let settings = [CodecSetting.none] + settings
+        guard threats.contains(where: { $0 != .worst }) else {
+            return "--threat worst needs at least one other threat to take the worst of, e.g. oblivious,bpda,worst"
+        }
+        if threats.contains(.transfer) && !hasSourceModel {
+            return "--threat transfer needs --source-model, the model the attack is crafted on"
+        }
+        for threat in threats where threat != .worst && !settings.contains(where: threat.applies(to:)) {
+            let needs = threat == .bpdaDiffJPEG || threat == .diffjpeg ? "a JPEG setting, e.g. --codec jpeg:25,50,75"
+                : "a codec setting, e.g. --codec jpeg:50"
+            return "--threat \(threat.name) needs \(needs)"
+        }
+        return nil
+    }
+
     /// The ground-truth label of an image: by its name as listed, else by its file name.
     public func label(for name: String) -> Int? {
         labels[name] ?? labels[PlatformPath.lastComponent(name)]
     }
 
+    /// The threat of a recipe of this plan.
+    public func threat(of recipe: AttackRecipe) -> ThreatKind {
+        ThreatKind(rawValue: recipe.threat) ?? .oblivious
+    }
+
     /// The number of rows each image contributes.
-    public var rowsPerImage: Int { epsilons.count * settings.count }
+    public var rowsPerImage: Int {
+        recipes.reduce(0) { total, recipe in
+            total + epsilons.count * settings.filter(threat(of: recipe).applies(to:)).count
+        }
+    }
 
     /// The keys an image contributes, in row order.
     public func keys(for image: ImageIdentity) -> [SweepKey] {
-        epsilons.flatMap { eps in
-            settings.map { SweepKey(image: image, recipe: recipe, eps: eps, codec: $0.codec.rawValue, quality: $0.quality) }
+        recipes.flatMap { recipe in
+            epsilons.flatMap { eps in
+                settings.filter(threat(of: recipe).applies(to:)).map {
+                    SweepKey(image: image, recipe: recipe, eps: eps, codec: $0.codec.rawValue, quality: $0.quality)
+                }
+            }
         }
     }
 
@@ -150,24 +232,29 @@ public struct SweepPlan: Sendable {
         guard hash == key.image.sha256 else {
             return "is for a file whose content has changed since (SHA-256 \(key.image.sha256.prefix(12))…, now \(hash.prefix(12))…)"
         }
-        guard key.recipe == recipe else { return "was made by another attack (\(key.recipe.attack), \(key.recipe.threat))" }
+        guard recipes.contains(key.recipe) else {
+            return "was made by an attack this sweep does not run (\(key.recipe.attack), \(key.recipe.threat))"
+        }
         guard epsilons.contains(key.eps) else { return "has an eps this sweep does not use" }
-        guard settings.contains(where: { $0.codec.rawValue == key.codec && $0.quality == key.quality }) else {
+        guard let setting = settings.first(where: { $0.codec.rawValue == key.codec && $0.quality == key.quality }) else {
             return "has a codec setting this sweep does not use"
         }
+        guard threat(of: key.recipe).applies(to: setting) else { return "has a threat that does not apply to its codec" }
         return nil
     }
 
     /// The text recorded beside the results CSV; a resumed sweep must match it exactly. It holds
-    /// what decides the rows' values (attack, budgets, codecs, labels, weights), not the image list,
-    /// so a resumed sweep may add images.
+    /// what decides the rows' values (model, attacks, threats, loss, seed, budgets, codecs, labels,
+    /// weights), not the image list, so a resumed sweep may add images.
     public var recordedSettings: String {
         let labelText = labels.isEmpty ? "clean top-1"
             : labels.sorted { $0.key < $1.key }.map { "\(PlatformPath.display($0.key))=\($0.value)" }.joined(separator: ";")
         return """
             sanitize evaluate, results format 2
-            model: \(recipe.model)
-            attack: \(recipe.attack), loss \(recipe.loss), threat \(recipe.threat), steps \(recipe.steps), restarts \(recipe.restarts), seed \(recipe.seed)
+            model: \(model)\(sourceModel.map { ", source model \($0)" } ?? "")
+            attacks: \(attacks.map { "\($0.name) (steps \($0.steps), restarts \($0.restarts))" }.joined(separator: ", "))
+            threats: \(threats.map(\.name).joined(separator: ","))
+            loss: \(loss.name), seed \(seed)
             eps: \(epsilons.map(String.init).joined(separator: ","))
             codecs: \(settings.map(\.description).joined(separator: ","))
             labels: \(labelText)

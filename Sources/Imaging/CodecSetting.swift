@@ -58,6 +58,9 @@ public struct CodecSetting: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `none`: the image itself, the sweep's baseline.
+    public static let none = try! CodecSetting(codec: .none, quality: 0)
+
     /// `codec:quality`, or just the codec for `png` and `none`.
     public var description: String { codec.takesParameter ? "\(codec.rawValue):\(quality)" : codec.rawValue }
 

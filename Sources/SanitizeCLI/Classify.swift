@@ -39,11 +39,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Write CSV with the header image,rank,class,probability,name instead of a table.")
     var csv = false
 
-    @Option(help: "The classifier, which also sets the model view's size.")
-    var model: EfficientNetLiteVariant = .lite0
-
-    @Option(help: "The weights file (safetensors) of the chosen model to use instead of the installed one.")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
 
     func validate() throws {
         guard (1...1000).contains(top) else {
@@ -53,12 +49,12 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let classifier = try EfficientNetLite(variant: model, weights: weights, verifyChecksum: weights == nil)
+        let classifier = try model.load()
         var names: [String] = [], views: [RGBImage] = [], failures = 0
         for path in images {
             do {
                 let image = try ImageFile.read(path)
-                views.append(ModelView.apply(image, side: model.inputSide, resizeSide: model.resizeSide))
+                views.append(ModelView.apply(image, side: model.model.inputSide, resizeSide: model.model.resizeSide))
                 names.append(path)
             } catch {
                 failures += 1
@@ -94,8 +90,6 @@ struct ClassifyFailure: Error, CustomStringConvertible {
     var description: String { "\(failed) of \(total) image(s) could not be classified" }
 }
 
-/// `--model NAME`: an unknown name is a usage error that lists the valid ones.
-extension EfficientNetLiteVariant: ExpressibleByArgument {}
 
 private extension String {
     /// The string right-aligned in `width` characters (unchanged when longer).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attacks
 import Experiments
 import Foundation
 import Imaging
@@ -8,10 +9,11 @@ import _Support
 /// `sanitize evaluate`: the accuracy-vs-epsilon-vs-quality sweep (docs/protocol.md §6–7).
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Attack images with FGSM, sanitise them with codecs, classify, and write a results CSV.",
+        abstract: "Attack images, sanitise them with codecs, classify, and write a results CSV.",
         discussion: """
-            For every image (the model view of docs/protocol.md §1), every eps and every codec setting \
-            (plus the 'none' baseline), one row of results format 2: image,image_sha256,model,attack,\
+            For every image (the model view of docs/protocol.md §1), every attack × threat, every eps \
+            and every codec setting the threat applies to (plus the 'none' baseline), one row of \
+            results format 2: image,image_sha256,model,attack,\
             loss,threat,steps,restarts,seed,eps,codec,quality,label,bytes,bpp,pred,confidence,correct,\
             signed_confidence,msssim,psnr. An image is named by its path, or its folder joined with \
             its file name, and identified with the SHA-256 of its bytes. Rows are appended whole, so \
@@ -23,12 +25,14 @@ struct Evaluate: ParsableCommand {
             Example:
               sanitize evaluate Fixtures/images --eps 0,1,2,4,8,16 --codec jpeg:10,25,50,75,90 \\
                   --codec webp:10,50,90 --codec jpeg2000:100,50,20,10 --output results.csv
+              sanitize evaluate Fixtures/images --eps 0,4 --codec jpeg:25,50,75 --attack fgsm,pgd \\
+                  --threat oblivious,bpda,eot,bpda-diffjpeg,worst --output adaptive.csv
             """)
 
     @Argument(help: "Image files, or folders whose files are all swept (sorted by name).")
     var inputs: [String]
 
-    @Option(help: "FGSM budgets in 8-bit levels, comma-separated (0 is the clean image).")
+    @Option(help: "Attack budgets in 8-bit levels, comma-separated (0 is the clean image).")
     var eps: String = "0,1,2,4,8,16"
 
     @Option(name: .customLong("eps-bits"),
@@ -56,10 +60,18 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup var attack: AttackOptions
+
     func validate() throws {
         guard !output.isEmpty else { throw ValidationError("--output is empty; give a file path for the results CSV") }
         _ = try epsilons()
         _ = try settings()
+        _ = try attack.attacks()
+        _ = try attack.chosenLoss()
+        if let problem = SweepPlan.problem(threats: try attack.threats(), settings: try settings(),
+                                           hasSourceModel: attack.sourceModel != nil) {
+            throw ValidationError(problem)
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
     }
 
@@ -97,17 +109,21 @@ struct Evaluate: ParsableCommand {
                 + listing.files.map { .init("image", $0.path) })
         let labelMap = try labels.map { try SweepPlan.readLabels(path: $0) } ?? [:]
         let classifier = try model.load()
+        let source = try attack.loadSource()
         let identified = SweepImage.identify(listing.files)
+        let weights = try model.weightsDescription()
+            + (try attack.sourceModel.map { "; source: " + (try WeightsLocation.description(of: nil, variant: $0)) } ?? "")
         let plan = try SweepPlan(
-            images: identified.images, recipe: .obliviousFGSM(model: EfficientNetLite0.modelName),
-            epsilons: try epsilons(), settings: try settings(),
-            labels: labelMap, labelsPath: labels ?? "", weights: try model.weightsDescription())
+            images: identified.images, model: classifier.name, attacks: try attack.attacks(),
+            threats: try attack.threats(), loss: try attack.chosenLoss(), seed: attack.seed,
+            sourceModel: source?.name, epsilons: try epsilons(), settings: try settings(),
+            labels: labelMap, labelsPath: labels ?? "", weights: weights)
         let results = try ResultsFile(path: output, settings: plan.recordedSettings, resume: resume,
                                       validate: plan.problem(with:))
         try Provenance.record(Provenance.block(tool: "sanitize \(Sanitize.configuration.version)", weights: plan.weights),
                               for: output)
         if let repaired = results.repaired { warn("resuming \(PlatformPath.display(output)): dropped \(repaired)") }
-        let sweep = Sweep(plan: plan, classifier: classifier)
+        let sweep = Sweep(plan: plan, classifier: classifier, source: source)
         sweep.batchSize = batchSize
 
         let line = ProgressLine(label: "evaluate")
@@ -125,7 +141,8 @@ struct Evaluate: ParsableCommand {
         try AtomicFile.write(SummaryRow.csv(table), to: summaryPath)
         print("Accuracy (%), \(table.map(\.images).max() ?? 0) images; rows in \(PlatformPath.display(output)), "
             + "summary in \(PlatformPath.display(summaryPath))")
-        print(SummaryRow.accuracyTable(table))
+        print(SummaryRow.threatTables(table))
+        for problem in SanityChecks.violations(table) { warn("sanity check: \(problem)") }
         for s in skipped { warn("skipped \(s)") }
         if !skipped.isEmpty { warn("\(skipped.count) image(s) skipped; the other rows are complete") }
     }

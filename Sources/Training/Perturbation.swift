@@ -1,33 +1,33 @@
+import Attacks
 import Datasets
 import Tensors
 
 /// Per-sample additive perturbations δ of a whole image set under an L∞ budget, in 8-bit levels.
 ///
-/// Both poisons keep one real-valued δ per sample, step it with signed gradients (projected
-/// gradient descent, Madry et al. 2018), and project after every step onto
-/// `[−eps, eps]` and onto the valid pixel range, so that `x + δ` stays in 0–255. `poisoned()`
-/// rounds `x + δ` to integers; since x is an integer, the rounded perturbation also stays within
-/// ±eps.
+/// Both poisons keep one real-valued δ per sample and step it with signed gradients on the same
+/// L∞ ball as the evasion attacks' PGD (``LinfBall``, Madry et al. 2018): after every step
+/// `x + δ` is projected onto `[x − eps, x + eps] ∩ [0, 255]`. `poisoned()` rounds `x + δ` to
+/// integers; since x is an integer, the rounded perturbation also stays within ±eps.
 public struct Perturbation {
     /// The clean images the perturbation is added to.
     public let clean: LabeledImages
     /// The L∞ budget in 8-bit levels (8 means ±8/255).
     public let epsilon: Float
     /// `clean.pixels.count` values, NHWC, each in `[−epsilon, epsilon]`.
-    public private(set) var delta: [Float]
+    public var delta: [Float] { (0..<perturbed.count).map { perturbed[$0] - ball.center[$0] } }
+    /// `x + δ`, the state the steps move.
+    private var perturbed: [Float]
+
+    /// The ball every step projects onto.
+    private let ball: LinfBall
 
     /// A zero perturbation, or a uniform random start in `[−eps, eps]` (clipped to the pixel
     /// range) drawn from `generator` when `randomStart` is true.
     public init(clean: LabeledImages, epsilon: Float, randomStart: Bool, generator: inout SeededGenerator) {
         self.clean = clean
         self.epsilon = epsilon
-        delta = [Float](repeating: 0, count: clean.pixels.count)
-        if randomStart {
-            for i in delta.indices {
-                let x = Float(clean.pixels[i])
-                delta[i] = min(max(x + (2 * generator.nextUniform() - 1) * epsilon, 0), 255) - x
-            }
-        }
+        ball = LinfBall(center: clean.pixels.map(Float.init), radius: epsilon)
+        perturbed = randomStart ? ball.randomPoint(&generator) : ball.center
     }
 
     /// `x + δ` on the 0–255 scale for the images at `indices`, NHWC.
@@ -35,7 +35,7 @@ public struct Perturbation {
         let size = clean.imageSize
         var out = [Float](repeating: 0, count: indices.count * size)
         for (row, i) in indices.enumerated() {
-            for j in 0 ..< size { out[row * size + j] = Float(clean.pixels[i * size + j]) + delta[i * size + j] }
+            for j in 0 ..< size { out[row * size + j] = perturbed[i * size + j] }
         }
         return out
     }
@@ -47,22 +47,15 @@ public struct Perturbation {
         let size = clean.imageSize
         precondition(gradient.count == indices.count * size, "Perturbation.step: \(gradient.count) gradient values for \(indices.count) images")
         for (row, i) in indices.enumerated() {
-            for j in 0 ..< size {
-                let g = gradient[row * size + j]
-                let s: Float = g > 0 ? 1 : (g < 0 ? -1 : 0)
-                let x = Float(clean.pixels[i * size + j])
-                let d = min(max(delta[i * size + j] + direction * stepSize * s, -epsilon), epsilon)
-                delta[i * size + j] = min(max(x + d, 0), 255) - x
-            }
+            ball.step(&perturbed, offset: i * size, gradient: Array(gradient[row * size ..< (row + 1) * size]),
+                      stepSize: stepSize, direction: direction)
         }
     }
 
     /// The poisoned set: `round(x + δ)` as 8-bit pixels, with the clean labels.
     public func poisoned() -> LabeledImages {
         var out = clean
-        for i in delta.indices {
-            out.pixels[i] = UInt8(min(max((Float(clean.pixels[i]) + delta[i]).rounded(), 0), 255))
-        }
+        for i in perturbed.indices { out.pixels[i] = UInt8(min(max(perturbed[i].rounded(), 0), 255)) }
         return out
     }
 

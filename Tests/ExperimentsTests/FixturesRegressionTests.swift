@@ -1,3 +1,4 @@
+import Attacks
 import Experiments
 import Imaging
 import Models
@@ -33,7 +34,7 @@ final class FixturesRegressionTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let names = ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.png", "rocket.png"]
         let files = names.map { ("Fixtures/images/" + $0, repositoryRoot.appendingPathComponent("Fixtures/images/" + $0).path) }
-        let plan = try SweepPlan(images: SweepImage.identify(files).images, recipe: .obliviousFGSM(model: "efficientnet-lite0"),
+        let plan = try SweepPlan(images: SweepImage.identify(files).images, model: "efficientnet-lite0",
                                  epsilons: [0, 2, 8],
                                  settings: ["jpeg:50", "webp:50", "jpeg2000:20"].map(CodecSetting.init(parsing:)),
                                  weights: "test")

@@ -22,7 +22,7 @@ final class SweepTests: XCTestCase {
     }
 
     private func plan(_ files: [(name: String, path: String)], labels: [String: Int] = [:]) throws -> SweepPlan {
-        try SweepPlan(images: SweepImage.identify(files).images, recipe: .obliviousFGSM(model: "toy"), epsilons: [0, 8],
+        try SweepPlan(images: SweepImage.identify(files).images, model: "toy", epsilons: [0, 8],
                       settings: [CodecSetting(parsing: "jpeg:50"), CodecSetting(parsing: "webp:50"), CodecSetting(parsing: "jpeg2000:20")],
                       labels: labels, weights: "toy")
     }

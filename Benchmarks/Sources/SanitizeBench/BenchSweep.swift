@@ -48,7 +48,7 @@ struct BenchSweep: ParsableCommand {
         for repeat_ in 0..<repeats {
             let path = folder.appendingPathComponent("run\(repeat_).csv").path
             let start = DispatchTime.now()
-            let plan = try SweepPlan(images: SweepImage.identify(files).images, recipe: .obliviousFGSM(model: "bench"),
+            let plan = try SweepPlan(images: SweepImage.identify(files).images, model: "bench",
                                      epsilons: [0, 1, 2, 4, 8, 16], settings: settings, weights: "bench")
             let results = try ResultsFile(path: path, settings: plan.recordedSettings, resume: false)
             _ = try Sweep(plan: plan, classifier: classifier).run(results: results)

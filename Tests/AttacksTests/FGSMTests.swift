@@ -1,4 +1,4 @@
-@testable import Experiments
+@testable import Attacks
 import Imaging
 import XCTest
 
