@@ -31,5 +31,6 @@ run metrics "$bin" metrics --python "$python"
 run kernels "$bin" kernels --anchors out/anchors
 run model "$bin" model --python "$python"
 run sweep "$bin" sweep Fixtures/images --python "$python"
+run attack "$bin" attack --python "$python"
 run train "$bin" train --python "$python"
 echo "outputs in $out/" >&2

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from efficientnet_reference import bn, same_conv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, ".cache", "weights")
 OUT = os.path.join(ROOT, "Tests", "ModelsTests", "Reference", "variants.json")
@@ -99,21 +101,6 @@ def expected_shapes(spec):
     shapes["_fc.weight"] = (1000, 1280)
     shapes["_fc.bias"] = (1000,)
     return shapes
-
-
-def same_conv(x, weight, stride, groups=1):
-    """Convolution with TensorFlow SAME padding: total = max((ceil(n/s) - 1) s + k - n, 0)."""
-    k = weight.shape[-1]
-    _, _, h, w = x.shape
-    ph = max((math.ceil(h / stride) - 1) * stride + k - h, 0)
-    pw = max((math.ceil(w / stride) - 1) * stride + k - w, 0)
-    x = F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2))
-    return F.conv2d(x, weight, stride=stride, groups=groups)
-
-
-def bn(x, sd, prefix):
-    return F.batch_norm(x, sd[prefix + ".running_mean"], sd[prefix + ".running_var"],
-                        sd[prefix + ".weight"], sd[prefix + ".bias"], training=False, eps=1e-3)
 
 
 def efficientnet_lite(pixels, sd, spec):

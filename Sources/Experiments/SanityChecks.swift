@@ -2,7 +2,7 @@
 /// them. An empty list means every check that the summary has the rows for passed.
 ///
 /// - `worst` is at most every other threat in each cell (model × eps × setting);
-/// - accuracy does not rise with eps, per recipe and setting;
+/// - accuracy does not rise from one eps to the next, per recipe and setting;
 /// - PGD `bpda` is at most FGSM `bpda`, per eps and setting;
 /// - at eps 255, `bpda` reaches 0%.
 public enum SanityChecks {
@@ -17,8 +17,9 @@ public enum SanityChecks {
             }
         }
         for r in summary {
-            for s in summary where s.recipe == r.recipe && s.codec == r.codec && s.quality == r.quality
-                && s.eps > r.eps && s.accuracy > r.accuracy + 1e-9 {
+            let next = summary.filter { $0.recipe == r.recipe && $0.codec == r.codec && $0.quality == r.quality && $0.eps > r.eps }
+                .min { $0.eps < $1.eps }
+            if let s = next, s.accuracy > r.accuracy + 1e-9 {
                 out.append("\(r.recipe.attack) \(r.recipe.threat) at \(setting(r)): accuracy rises from \(percent(r.accuracy)) at eps \(r.eps) to \(percent(s.accuracy)) at eps \(s.eps)")
             }
         }

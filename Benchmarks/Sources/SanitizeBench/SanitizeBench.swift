@@ -17,7 +17,7 @@ struct SanitizeBench: ParsableCommand {
             $SANITIZE_BENCH_PYTHON; Benchmarks/README.md says how to set that Python up.
             """,
         version: "0.1.0",
-        subcommands: [BenchCodecs.self, BenchMetrics.self, BenchKernels.self, BenchModel.self, BenchSweep.self,
+        subcommands: [BenchCodecs.self, BenchMetrics.self, BenchKernels.self, BenchModel.self, BenchSweep.self, BenchAttack.self,
                       BenchTrain.self])
 
     /// Runs the parsed command. Every failure is printed to stderr as `error: …`; usage errors
