@@ -4,15 +4,7 @@ import Tensors
 
 // MARK: - Loading weights by name
 
-/// The class's name from before it loaded Lite1 and Lite2, still used by the command-line files
-/// that will choose the model with `--model`.
-public typealias EfficientNetLite0 = EfficientNetLite
-
 extension EfficientNetLite {
-    /// The default model's name, `efficientnet-lite0`: what results record when no model is chosen.
-    /// An instance's own name is `modelName` on the instance.
-    public static let modelName = EfficientNetLiteVariant.lite0.name
-
     /// Loads `variant` with the weights from `path`, or from `WeightsLocation.defaultPath(for:)`
     /// when `path` is nil.
     ///

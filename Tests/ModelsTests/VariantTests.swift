@@ -61,7 +61,6 @@ final class VariantTests: XCTestCase {
         for variant in EfficientNetLiteVariant.allCases {
             XCTAssertEqual(try EfficientNetLiteVariant.named(variant.name), variant)
         }
-        XCTAssertEqual(EfficientNetLite.modelName, "efficientnet-lite0", "what a run without a model choice records")
         for bad in ["efficientnet-lite3", "EfficientNet-Lite1", "lite1", ""] {
             XCTAssertThrowsError(try EfficientNetLiteVariant.named(bad)) { error in
                 let message = "\(error)"
