@@ -32,6 +32,16 @@ public struct SweepProgress: Sendable {
     public var rowsRemaining: Int
     /// Seconds since this run started.
     public var seconds: Double
+    /// The work this run has done, in images, counting the adversarial images made so far of the
+    /// batch in progress as a fraction of it.
+    public var workDone: Double
+    /// The work of this run, in images: those with at least one row missing.
+    public var workTotal: Double
+
+    /// The seconds left at the pace so far, or nil before any work is done.
+    public var secondsLeft: Double? {
+        workDone > 0 ? seconds * max(0, workTotal - workDone) / workDone : nil
+    }
 }
 
 /// The paper's central experiment, with adaptive attackers: attack, sanitise, classify, measure
@@ -79,12 +89,26 @@ public final class Sweep {
         }
         var done = 0
         var index = 0
+        let workTotal = Double(images.filter { item in plan.keys(for: item.identity).contains { !results.completed.contains($0) } }.count)
+        var workDone = 0.0
+        let lock = NSLock()
+        func report(within batchWork: Double) {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            progress(SweepProgress(imagesDone: done, imagesTotal: images.count, rowsWritten: written,
+                                   rowsRemaining: max(0, remaining), seconds: seconds,
+                                   workDone: workDone + batchWork, workTotal: workTotal))
+        }
         while index < images.count {
             let batch = Array(images[index..<min(index + batchSize, images.count)])
             index += batch.count
             let todo = batch.filter { item in plan.keys(for: item.identity).contains { !results.completed.contains($0) } }
             if !todo.isEmpty {
-                let outcome = try process(todo, completed: results.completed)
+                let outcome = try process(todo, completed: results.completed) { fraction in
+                    lock.lock()
+                    defer { lock.unlock() }
+                    report(within: fraction * Double(todo.count))
+                }
+                workDone += Double(todo.count)
                 skipped += outcome.skipped
                 for rows in outcome.rows {
                     let fresh = rows.filter { !results.completed.contains($0.key) }
@@ -97,9 +121,7 @@ public final class Sweep {
                 }
             }
             done += batch.count
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            progress(SweepProgress(imagesDone: done, imagesTotal: images.count, rowsWritten: written,
-                                   rowsRemaining: max(0, remaining), seconds: seconds))
+            report(within: 0)
         }
         return skipped
     }
@@ -125,7 +147,9 @@ public final class Sweep {
     }
 
     /// Computes the rows of a batch: one array of rows per usable image, in row order.
-    private func process(_ batch: [SweepImage], completed: Set<SweepKey>) throws
+    /// `madeShare(f)` is called, from any thread, as the adversarial images are made: f is the
+    /// share of them made so far (they are most of a batch's work).
+    private func process(_ batch: [SweepImage], completed: Set<SweepKey>, madeShare: (Double) -> Void) throws
         -> (rows: [[ResultRow]], skipped: [SkippedImage])
     {
         // Load and take the model view, on all cores.
@@ -193,9 +217,18 @@ public final class Sweep {
 
         // The adversarial images, one per core at a time.
         var made = [Result<RGBImage, Swift.Error>?](repeating: nil, count: crafts.count)
+        let counter = NSLock()
+        var finished = 0
+        let slow = crafts.filter { $0.recipe >= 0 }.count
         made.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(crafts.count) { c in
                 out[c] = Result { try self.craft(crafts[c], clean: clean, names: names, targets: targets) }
+                guard crafts[c].recipe >= 0 else { return }
+                counter.lock()
+                finished += 1
+                let share = Double(finished) / Double(max(1, slow))
+                counter.unlock()
+                madeShare(0.9 * share)
             }
         }
 

@@ -129,9 +129,9 @@ struct Evaluate: ParsableCommand {
         let line = ProgressLine(label: "evaluate")
         let skipped = listing.skipped + identified.skipped + (try sweep.run(results: results) { p in
             let rate = Double(p.rowsWritten) / max(p.seconds, 1e-9)
-            let eta = rate > 0 ? Double(p.rowsRemaining) / rate : 0
+            let percent = p.workTotal > 0 ? 100 * p.workDone / p.workTotal : 100
             line.update("\(p.imagesDone)/\(p.imagesTotal) images, \(p.rowsWritten) rows, "
-                + String(format: "%.1f rows/s, ETA %@", rate, ProgressLine.duration(eta)))
+                + String(format: "%.1f rows/s, %.0f%%, ETA %@", rate, percent, p.secondsLeft.map(ProgressLine.duration) ?? "…"))
         })
         line.finish()
 
