@@ -15,6 +15,8 @@ public struct DifferentiableJPEGThreat: Threat {
     public let jpeg: DifferentiableJPEG
     /// Whether the forward runs the real codec (`bpda-diffjpeg`) or the differentiable one.
     public let realForward: Bool
+    /// Both forwards round their input to 8 bits first.
+    public var roundsItsInput: Bool { true }
 
     /// `bpda-diffjpeg` at JPEG quality `quality`.
     public static func bpda(model: any Classifier, quality: Int) -> DifferentiableJPEGThreat {

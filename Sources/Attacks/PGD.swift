@@ -6,8 +6,10 @@ import Tensors
 /// Each restart starts at a uniform random point of the ball `[x0 ± eps] ∩ [0, 255]`, takes
 /// `steps` signed steps of `α = eps / 8` up the threat's loss, and projects after each step. The
 /// iterate stays in float; the result is rounded to 8 bits, which keeps it inside the ball
-/// because x0 and eps are integers. With several restarts the one whose rounded image has the
-/// highest loss, as the threat's forward sees it, wins.
+/// because x0 and eps are integers. The result is the iterate whose rounded image has the highest
+/// loss as the threat's forward sees it: every iterate's when the threat's forward rounds its input
+/// (its loss is then already that of the rounded image, at no extra cost), else the last one of each
+/// restart.
 public struct PGD: Attack {
     /// The default number of steps, 20.
     public static let defaultSteps = 20
@@ -36,18 +38,24 @@ public struct PGD: Attack {
         let ball = LinfBall(center: x0.pixels.map(Float.init), radius: Float(eps))
         let alpha = Float(eps) * Self.stepFraction
         var best: (image: RGBImage, value: Double)?
+        func consider(_ x: [Float], value: Double?) throws {
+            let image = FloatImage(width: x0.width, height: x0.height, pixels: x).rounded()
+            let value = try value ?? threat.lossGradient(FloatImage(image), loss: loss, target: target).value
+            if best == nil || value > best!.value { best = (image, value) }
+        }
         for restart in 0..<restarts {
             var generator = SeededGenerator(seed: AttackSeed.mix(seed, UInt64(restart)))
             var x = ball.randomPoint(&generator)
             for _ in 0..<steps {
-                let gradient = try threat.lossGradient(FloatImage(width: x0.width, height: x0.height, pixels: x),
-                                                       loss: loss, target: target).gradient
-                ball.step(&x, gradient: gradient, stepSize: alpha)
+                let at = try threat.lossGradient(FloatImage(width: x0.width, height: x0.height, pixels: x),
+                                                 loss: loss, target: target)
+                if threat.roundsItsInput { try consider(x, value: at.value) }
+                ball.step(&x, gradient: at.gradient, stepSize: alpha)
             }
-            let image = FloatImage(width: x0.width, height: x0.height, pixels: x).rounded()
-            guard restarts > 1 else { return image }
-            let value = try threat.lossGradient(FloatImage(image), loss: loss, target: target).value
-            if best == nil || value > best!.value { best = (image, value) }
+            if restarts == 1 && !threat.roundsItsInput {
+                return FloatImage(width: x0.width, height: x0.height, pixels: x).rounded()
+            }
+            try consider(x, value: nil)
         }
         return best!.image
     }

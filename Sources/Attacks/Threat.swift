@@ -11,6 +11,14 @@ public protocol Threat {
     var name: String { get }
     /// The loss the attacker ascends at `x` and its gradient with respect to x's samples.
     func lossGradient(_ x: FloatImage, loss: any Loss, target: LossTarget) throws -> LossGradient
+    /// Whether the forward rounds x to 8 bits first, so that the loss it returns is that of x's
+    /// rounded image.
+    var roundsItsInput: Bool { get }
+}
+
+extension Threat {
+    /// The model-only threats see the float iterate.
+    public var roundsItsInput: Bool { false }
 }
 
 /// `oblivious`: the model only, as if there were no codec. With a model other than the scored
@@ -42,6 +50,8 @@ public struct ModelOnlyThreat: Threat {
 public struct BPDAThreat: Threat {
     /// `bpda`.
     public let name = "bpda"
+    /// The codec sees the rounded image.
+    public let roundsItsInput = true
     /// The model.
     public let model: any Classifier
     /// The codec setting the attacker differentiates through.
@@ -64,6 +74,8 @@ public struct BPDAThreat: Threat {
 public struct EOTThreat: Threat {
     /// `eot`.
     public let name = "eot"
+    /// Every member rounds.
+    public let roundsItsInput = true
     /// The averaged BPDA threats, one per setting.
     public let members: [BPDAThreat]
 
