@@ -27,17 +27,11 @@ public struct FGSM: Attack {
         precondition(gradient.count == image.pixels.count,
                      "FGSM: gradient has \(gradient.count) values, image has \(image.pixels.count) samples")
         precondition((0...255).contains(eps), "FGSM: eps must be 0…255 levels, got \(eps)")
-        var out = image
-        out.pixels.withUnsafeMutableBufferPointer { dst in
-            image.pixels.withUnsafeBufferPointer { src in
-                for i in 0..<src.count {
-                    let g = gradient[i]
-                    let step = g > 0 ? eps : (g < 0 ? -eps : 0)
-                    dst[i] = UInt8(clamping: Int(src[i]) + step)
-                }
-            }
-        }
-        return out
+        // One signed step of eps from x0 on the ball of radius eps: integers stay exact in float.
+        let ball = LinfBall(center: image.pixels.map(Float.init), radius: Float(eps))
+        var x = ball.center
+        ball.step(&x, gradient: gradient, stepSize: Float(eps))
+        return FloatImage(width: image.width, height: image.height, pixels: x).rounded()
     }
 
     /// The budget that fits in the `bits` least significant bits: `2^bits − 1` levels.

@@ -44,3 +44,23 @@ public enum ThreatKind: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension ThreatKind {
+    /// The threat of this kind against `model`. `source` is the surrogate of `transfer`;
+    /// `settings` are the codec settings the threat differentiates through: one for `bpda`,
+    /// `bpda-diffjpeg` and `diffjpeg`, a codec family's for `eot`, none for the model-only threats.
+    /// `worst` makes no image and has no threat.
+    public func threat(model: any Classifier, source: (any Classifier)?, settings: [CodecSetting]) -> any Threat {
+        switch self {
+        case .oblivious: return ModelOnlyThreat.oblivious(model)
+        case .transfer:
+            precondition(source != nil, "the transfer threat needs a source model")
+            return ModelOnlyThreat.transfer(source!)
+        case .bpda: return BPDAThreat(model: model, setting: settings[0])
+        case .eot: return EOTThreat(model: model, settings: settings)
+        case .bpdaDiffJPEG: return DifferentiableJPEGThreat.bpda(model: model, quality: settings[0].quality)
+        case .diffjpeg: return DifferentiableJPEGThreat.differentiable(model: model, quality: settings[0].quality)
+        case .worst: preconditionFailure("worst takes the worst of the other threats' rows; it makes no image")
+        }
+    }
+}

@@ -9,7 +9,7 @@ public enum SanityChecks {
     /// The failed checks of `summary`, one sentence each.
     public static func violations(_ summary: [SummaryRow]) -> [String] {
         var out: [String] = []
-        func cell(_ r: SummaryRow) -> String { "eps \(r.eps) \(setting(r))" }
+        func cell(_ r: SummaryRow) -> String { "eps \(r.eps) \(r.setting)" }
         for w in summary where w.recipe.threat == "worst" {
             for r in summary where r.recipe.threat != "worst" && r.recipe.model == w.recipe.model && r.eps == w.eps
                 && r.codec == w.codec && r.quality == w.quality && r.accuracy < w.accuracy {
@@ -20,7 +20,7 @@ public enum SanityChecks {
             let next = summary.filter { $0.recipe == r.recipe && $0.codec == r.codec && $0.quality == r.quality && $0.eps > r.eps }
                 .min { $0.eps < $1.eps }
             if let s = next, s.accuracy > r.accuracy + 1e-9 {
-                out.append("\(r.recipe.attack) \(r.recipe.threat) at \(setting(r)): accuracy rises from \(percent(r.accuracy)) at eps \(r.eps) to \(percent(s.accuracy)) at eps \(s.eps)")
+                out.append("\(r.recipe.attack) \(r.recipe.threat) at \(r.setting): accuracy rises from \(percent(r.accuracy)) at eps \(r.eps) to \(percent(s.accuracy)) at eps \(s.eps)")
             }
         }
         for p in summary where p.recipe.attack == "pgd" && p.recipe.threat == "bpda" {
@@ -30,11 +30,10 @@ public enum SanityChecks {
             }
         }
         for r in summary where r.recipe.threat == "bpda" && r.eps == 255 && r.accuracy > 0 {
-            out.append("\(r.recipe.attack) bpda keeps \(percent(r.accuracy)) at eps 255 \(setting(r))")
+            out.append("\(r.recipe.attack) bpda keeps \(percent(r.accuracy)) at eps 255 \(r.setting)")
         }
         return out
     }
 
-    private static func setting(_ r: SummaryRow) -> String { r.codec == "none" ? "none" : "\(r.codec):\(r.quality)" }
     private static func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
 }

@@ -55,6 +55,22 @@ public struct SummaryRow: Equatable, Sendable {
         return accumulator.summary
     }
 
+    /// `codec:quality`, or `none`: the column a setting has in the printed tables.
+    public var setting: String { codec == "none" ? "none" : "\(codec):\(quality)" }
+
+    /// An accuracy as printed in the tables: percent with one decimal.
+    private static func percent(_ accuracy: Double) -> String { String(format: "%.1f", 100 * accuracy) }
+
+    /// The lines of a table with an `eps` column and right-aligned columns at least 6 wide.
+    private static func grid(_ names: [String], _ lines: [(eps: Int, cells: [String])]) -> [String] {
+        let width = max(6, names.map(\.count).max() ?? 0)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        func row(_ first: String, _ cells: [String]) -> String {
+            first.padding(toLength: 5, withPad: " ", startingAt: 0) + cells.map(pad).joined(separator: " ")
+        }
+        return [row("eps", names)] + lines.map { row(String($0.eps), $0.cells) }
+    }
+
     /// A compact accuracy table: one line per eps (ascending), one column per codec:quality
     /// (in sweep order), accuracies in percent.
     public static func accuracyTable(_ summary: [SummaryRow]) -> String {
@@ -62,21 +78,13 @@ public struct SummaryRow: Equatable, Sendable {
         var epsOrder: [Int] = []
         var cell: [String: Double] = [:]
         for r in summary {
-            let column = r.codec == "none" ? "none" : "\(r.codec):\(r.quality)"
-            if !columns.contains(column) { columns.append(column) }
+            if !columns.contains(r.setting) { columns.append(r.setting) }
             if !epsOrder.contains(r.eps) { epsOrder.append(r.eps) }
-            cell["\(r.eps)|\(column)"] = r.accuracy
+            cell["\(r.eps)|\(r.setting)"] = r.accuracy
         }
-        let width = max(6, columns.map(\.count).max() ?? 0)
-        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        var lines = ["eps".padding(toLength: 5, withPad: " ", startingAt: 0) + columns.map(pad).joined(separator: " ")]
-        for eps in epsOrder.sorted() {
-            let cells = columns.map { c in
-                cell["\(eps)|\(c)"].map { pad(String(format: "%.1f", 100 * $0)) } ?? pad("-")
-            }
-            lines.append(String(eps).padding(toLength: 5, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
-        }
-        return lines.joined(separator: "\n")
+        return grid(columns, epsOrder.sorted().map { eps in
+            (eps, columns.map { c in cell["\(eps)|\(c)"].map(percent) ?? "-" })
+        }).joined(separator: "\n")
     }
 
     /// One accuracy table per codec setting when a run has several attack recipes: one line per
@@ -88,32 +96,21 @@ public struct SummaryRow: Equatable, Sendable {
         for r in summary where !recipes.contains(r.recipe) { recipes.append(r.recipe) }
         guard recipes.count > 1 else { return accuracyTable(summary) }
         var settings: [String] = []
-        for r in summary {
-            let setting = r.codec == "none" ? "none" : "\(r.codec):\(r.quality)"
-            if !settings.contains(setting) { settings.append(setting) }
-        }
+        for r in summary where !settings.contains(r.setting) { settings.append(r.setting) }
         func label(_ recipe: AttackRecipe) -> String {
             recipe.threat == "worst" ? "worst" : "\(recipe.attack) \(recipe.threat)"
         }
-        var tables: [String] = []
-        for setting in settings {
-            let rows = summary.filter { ($0.codec == "none" ? "none" : "\($0.codec):\($0.quality)") == setting }
+        return settings.map { setting in
+            let rows = summary.filter { $0.setting == setting }
             let columns = recipes.filter { recipe in rows.contains { $0.recipe == recipe } }
-            let epsOrder = Set(rows.map(\.eps)).sorted()
-            let clean = rows.first { $0.eps == 0 }.map { String(format: "%.1f", 100 * $0.accuracy) } ?? "-"
-            let names = ["clean"] + columns.map(label)
-            let width = max(6, names.map(\.count).max() ?? 0)
-            func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-            var lines = ["\(setting)", "eps".padding(toLength: 5, withPad: " ", startingAt: 0) + names.map(pad).joined(separator: " ")]
-            for eps in epsOrder {
-                let cells = [clean] + columns.map { recipe in
-                    rows.first { $0.recipe == recipe && $0.eps == eps }.map { String(format: "%.1f", 100 * $0.accuracy) } ?? "-"
-                }
-                lines.append(String(eps).padding(toLength: 5, withPad: " ", startingAt: 0) + cells.map(pad).joined(separator: " "))
+            let clean = rows.first { $0.eps == 0 }.map { percent($0.accuracy) } ?? "-"
+            let lines = Set(rows.map(\.eps)).sorted().map { eps in
+                (eps, [clean] + columns.map { recipe in
+                    rows.first { $0.recipe == recipe && $0.eps == eps }.map { percent($0.accuracy) } ?? "-"
+                })
             }
-            tables.append(lines.joined(separator: "\n"))
-        }
-        return tables.joined(separator: "\n\n")
+            return ([setting] + grid(["clean"] + columns.map(label), lines)).joined(separator: "\n")
+        }.joined(separator: "\n\n")
     }
 }
 

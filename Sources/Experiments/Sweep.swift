@@ -291,25 +291,11 @@ public final class Sweep {
         guard craft.recipe >= 0 else { return x0 }
         let recipe = plan.recipes[craft.recipe]
         let attack = plan.attacks.first { $0.name == recipe.attack }!
-        var target = targets[craft.image].target
-        let threat: any Threat
-        switch plan.threat(of: recipe) {
-        case .oblivious:
-            threat = ModelOnlyThreat.oblivious(classifier)
-        case .transfer:
-            threat = ModelOnlyThreat.transfer(source!)
-            target = targets[craft.image].sourceTarget!
-        case .bpda:
-            threat = BPDAThreat(model: classifier, setting: try CodecSetting(parsing: craft.scope))
-        case .eot:
-            threat = EOTThreat(model: classifier, settings: plan.settings.filter { $0.codec.rawValue == craft.scope })
-        case .bpdaDiffJPEG:
-            threat = DifferentiableJPEGThreat.bpda(model: classifier, quality: try CodecSetting(parsing: craft.scope).quality)
-        case .diffjpeg:
-            threat = DifferentiableJPEGThreat.differentiable(model: classifier, quality: try CodecSetting(parsing: craft.scope).quality)
-        case .worst:
-            preconditionFailure("worst makes no image")
-        }
+        let kind = plan.threat(of: recipe)
+        let target = kind == .transfer ? targets[craft.image].sourceTarget! : targets[craft.image].target
+        // The scope is a setting's text (bpda and the JPEG threats), a codec family's name (eot) or `all`.
+        let through = plan.settings.filter { $0.description == craft.scope || $0.codec.rawValue == craft.scope }
+        let threat = kind.threat(model: classifier, source: source, settings: through)
         let seed = AttackSeed.derive(plan.seed, [names[craft.image].sha256, recipe.attack, recipe.threat,
                                                  String(craft.eps), craft.scope])
         return try attack.perturb(x0, eps: craft.eps, threat: threat, loss: plan.loss, target: target, seed: seed)

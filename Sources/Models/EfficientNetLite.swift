@@ -120,19 +120,12 @@ public final class EfficientNetLite {
         -> (logits: [[Float]], gradients: [[Float]]) {
         try checkPixels(pixels, count: count, height: height, width: width)
         try checkLabels(labels, count: count)
-        var logits: [[Float]] = [], gradients: [[Float]] = []
-        let step = max(1, maximumGradientBatch), perImage = 3 * height * width
-        for start in stride(from: 0, to: count, by: step) {
-            let end = min(count, start + step)
-            let part = pixels.withUnsafeBufferPointer { source in
-                run(count: end - start, height: height, width: width, labels: Array(labels[start..<end])) { target in
-                    for i in 0..<((end - start) * perImage) { target[i] = (source[start * perImage + i] - 127) * (1 / 128) }
-                }
-            }
-            logits += part.logits
-            gradients += part.gradients
+        // dCE/dz = softmax(z) − onehot(y), per image.
+        return try logitsAndInputGradients(pixels: pixels, count: count, height: height, width: width) { n, logits in
+            var gradient = Softmax.probabilities(logits)
+            gradient[labels[n]] -= 1
+            return gradient
         }
-        return (logits, gradients)
     }
 
     /// The input gradient of any loss of the logits: `outputGradient(n, logits)` returns image n's

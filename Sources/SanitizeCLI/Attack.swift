@@ -98,19 +98,9 @@ struct Attack: ParsableCommand {
         let gradient = try classifier.lossGradient(FloatImage(clean), loss: CrossEntropyLoss(), target: target).gradient
         let settings = try codec.map { try CodecSetting.parseList($0) } ?? []
         let kind = try attack.threats()[0]
-        let threat: any Threat
-        var threatTarget = target
-        switch kind {
-        case .oblivious: threat = ModelOnlyThreat.oblivious(classifier)
-        case .transfer:
-            threat = ModelOnlyThreat.transfer(source!)
-            threatTarget = try source!.target(clean: clean, label: y)
-        case .bpda: threat = BPDAThreat(model: classifier, setting: settings[0])
-        case .eot: threat = EOTThreat(model: classifier, settings: settings.filter { $0.codec != .none })
-        case .bpdaDiffJPEG: threat = DifferentiableJPEGThreat.bpda(model: classifier, quality: settings[0].quality)
-        case .diffjpeg: threat = DifferentiableJPEGThreat.differentiable(model: classifier, quality: settings[0].quality)
-        case .worst: preconditionFailure("validate() refuses worst")
-        }
+        let threat = kind.threat(model: classifier, source: source,
+                                 settings: kind == .eot ? settings.filter { $0.codec != .none } : settings)
+        let threatTarget = kind == .transfer ? try source!.target(clean: clean, label: y) : target
         let chosen = try attack.attacks()[0]
         let adversarial = try chosen.perturb(clean, eps: budget, threat: threat, loss: try attack.chosenLoss(), target: threatTarget,
                                              seed: AttackSeed.derive(attack.seed, [sha256Hex(clean.pixels), chosen.name, kind.name, String(budget)]))
